@@ -1,0 +1,133 @@
+"""polymix-core: the backend-agnostic spec layer of polymix.
+
+Counts, slices, index sets, transforms, validation and the numpy float64
+reference are computed here once; polymix-torch and polymix-jax read them.
+This package imports numpy and array-api-compat only.
+"""
+
+from . import reference as reference
+from ._checkpoint import (
+    CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
+    GroupEntry as GroupEntry,
+    ModelSpec as ModelSpec,
+    read_checkpoint as read_checkpoint,
+    write_checkpoint as write_checkpoint,
+)
+from ._errors import (
+    ConfigurationError as ConfigurationError,
+    PolymixError as PolymixError,
+    PolymixTypeError as PolymixTypeError,
+    PolymixValueError as PolymixValueError,
+    ShapeError as ShapeError,
+    check_input_shape as check_input_shape,
+    check_noise_shape as check_noise_shape,
+    check_nonnegative_int as check_nonnegative_int,
+    check_params_shape as check_params_shape,
+    check_positive_float as check_positive_float,
+    check_positive_int as check_positive_int,
+)
+from ._group_specs import (
+    DeterministicGroupSpec as DeterministicGroupSpec,
+    GaussianGroupSpec as GaussianGroupSpec,
+    GroupSpec as GroupSpec,
+    IIDGaussianGroupSpec as IIDGaussianGroupSpec,
+    InitialValue as InitialValue,
+    LangevinGroupSpec as LangevinGroupSpec,
+    LowRankGaussianGroupSpec as LowRankGaussianGroupSpec,
+    check_group_total as check_group_total,
+    group_spec_from_dict as group_spec_from_dict,
+    tril_indices as tril_indices,
+)
+from ._index_sets import (
+    hyperbolic_cross_indices as hyperbolic_cross_indices,
+    num_total_order_terms as num_total_order_terms,
+    total_order_indices as total_order_indices,
+)
+from ._legendre import (
+    basis_gather_indices as basis_gather_indices,
+    legendre_table as legendre_table,
+    pce_basis as pce_basis,
+)
+from ._prior_specs import (
+    GaussianPriorSpec as GaussianPriorSpec,
+    IIDGaussianPriorSpec as IIDGaussianPriorSpec,
+    LaplacePriorSpec as LaplacePriorSpec,
+    PriorSpec as PriorSpec,
+    as_float_array as as_float_array,
+    prior_spec_from_dict as prior_spec_from_dict,
+)
+from ._protocol import FEATURES as FEATURES, BackendAdapter as BackendAdapter
+from ._surrogate_specs import (
+    ACTIVATIONS as ACTIVATIONS,
+    GatingSpec as GatingSpec,
+    MixtureSpec as MixtureSpec,
+    MLPSpec as MLPSpec,
+    ParamSlice as ParamSlice,
+    PCESpec as PCESpec,
+    SurrogateSpec as SurrogateSpec,
+    surrogate_spec_from_dict as surrogate_spec_from_dict,
+)
+from ._transforms import (
+    inverse_softplus as inverse_softplus,
+    positive_from_raw as positive_from_raw,
+    raw_from_positive as raw_from_positive,
+    softplus as softplus,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "CHECKPOINT_FORMAT",
+    "FEATURES",
+    "BackendAdapter",
+    "ConfigurationError",
+    "DeterministicGroupSpec",
+    "GatingSpec",
+    "GaussianGroupSpec",
+    "GaussianPriorSpec",
+    "GroupEntry",
+    "GroupSpec",
+    "IIDGaussianGroupSpec",
+    "IIDGaussianPriorSpec",
+    "InitialValue",
+    "LangevinGroupSpec",
+    "LaplacePriorSpec",
+    "LowRankGaussianGroupSpec",
+    "MLPSpec",
+    "MixtureSpec",
+    "ModelSpec",
+    "PCESpec",
+    "ParamSlice",
+    "PolymixError",
+    "PolymixTypeError",
+    "PolymixValueError",
+    "PriorSpec",
+    "ShapeError",
+    "SurrogateSpec",
+    "as_float_array",
+    "basis_gather_indices",
+    "check_group_total",
+    "check_input_shape",
+    "check_noise_shape",
+    "check_nonnegative_int",
+    "check_params_shape",
+    "check_positive_float",
+    "check_positive_int",
+    "group_spec_from_dict",
+    "hyperbolic_cross_indices",
+    "inverse_softplus",
+    "legendre_table",
+    "num_total_order_terms",
+    "pce_basis",
+    "positive_from_raw",
+    "prior_spec_from_dict",
+    "raw_from_positive",
+    "read_checkpoint",
+    "reference",
+    "softplus",
+    "surrogate_spec_from_dict",
+    "tril_indices",
+    "total_order_indices",
+    "write_checkpoint",
+]

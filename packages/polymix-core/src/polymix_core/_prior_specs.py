@@ -1,0 +1,207 @@
+"""Prior specs: validated hyper-parameters and the broadcast rule.
+
+Broadcast rule: a hyper-parameter is a scalar (applied to every parameter) or
+an array of exactly the group's shape ``(num_params,)``; anything else is
+rejected rather than broadcast silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from ._errors import ConfigurationError, ShapeError
+
+__all__ = [
+    "IIDGaussianPriorSpec",
+    "GaussianPriorSpec",
+    "LaplacePriorSpec",
+    "PriorSpec",
+    "as_float_array",
+    "prior_spec_from_dict",
+]
+
+
+def as_float_array(name: str, value: Any) -> np.ndarray:
+    """Convert a hyper-parameter (scalar, sequence, numpy/torch/jax array) to a float64 numpy array."""
+    if hasattr(value, "detach"):  # torch tensor without importing torch
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ConfigurationError(f"{name}: expected a real number or array, received {value!r}") from err
+    if not np.all(np.isfinite(arr)):
+        raise ConfigurationError(f"{name}: expected finite values, received {arr!r}")
+    return arr
+
+
+def _broadcast(name: str, arr: np.ndarray, num_params: int) -> np.ndarray:
+    if arr.ndim == 0:
+        return np.full(num_params, float(arr))
+    if arr.shape == (num_params,):
+        return arr
+    raise ShapeError(f"{name}: expected a scalar or shape ({num_params},), received shape {arr.shape}")
+
+
+def _positive(name: str, arr: np.ndarray) -> np.ndarray:
+    if np.any(arr <= 0):
+        raise ConfigurationError(f"{name}: expected positive values, received {arr!r}")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class IIDGaussianPriorSpec:
+    """``Normal(mean, std)`` elementwise; ``std > 0``.
+
+    Example:
+        >>> IIDGaussianPriorSpec(0.0, 0.5).broadcast(2)
+        (array([0., 0.]), array([0.5, 0.5]))
+    """
+
+    mean: Any = 0.0
+    std: Any = 1.0
+    kind = "iid_gaussian"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", as_float_array("mean", self.mean))
+        object.__setattr__(self, "std", _positive("std", as_float_array("std", self.std)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    def broadcast(self, num_params: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, std)`` each ``(num_params,)``."""
+        return _broadcast("mean", self.mean, num_params), _broadcast("std", self.std, num_params)
+
+
+@dataclass(frozen=True, eq=False)
+class LaplacePriorSpec:
+    """``Laplace(loc, scale)`` elementwise; ``scale > 0``.
+
+    Example:
+        >>> LaplacePriorSpec(0.0, 0.1).broadcast(1)
+        (array([0.]), array([0.1]))
+    """
+
+    loc: Any = 0.0
+    scale: Any = 1.0
+    kind = "laplace"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "loc", as_float_array("loc", self.loc))
+        object.__setattr__(self, "scale", _positive("scale", as_float_array("scale", self.scale)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {"kind": self.kind, "loc": self.loc.tolist(), "scale": self.scale.tolist()}
+
+    def broadcast(self, num_params: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(loc, scale)`` each ``(num_params,)``."""
+        return _broadcast("loc", self.loc, num_params), _broadcast("scale", self.scale, num_params)
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianPriorSpec:
+    """``N(mean, Sigma)`` from exactly one of ``covariance_matrix`` and ``scale_tril``.
+
+    Example:
+        >>> spec = GaussianPriorSpec(np.zeros(2), covariance_matrix=np.eye(2) * 4)
+        >>> spec.lower(2).tolist()
+        [[2.0, 0.0], [0.0, 2.0]]
+    """
+
+    mean: Any
+    covariance_matrix: Optional[Any] = None
+    scale_tril: Optional[Any] = None
+    kind = "gaussian"
+
+    def __post_init__(self) -> None:
+        if (self.covariance_matrix is None) == (self.scale_tril is None):
+            raise ConfigurationError(
+                "covariance_matrix, scale_tril: expected exactly one of them, received "
+                f"{'both' if self.covariance_matrix is not None else 'neither'}"
+            )
+        mean = as_float_array("mean", self.mean)
+        if mean.ndim != 1:
+            raise ShapeError(f"mean: expected a 1-D array of shape (num_params,), received shape {mean.shape}")
+        d = mean.shape[0]
+        object.__setattr__(self, "mean", mean)
+        if self.scale_tril is not None:
+            L = as_float_array("scale_tril", self.scale_tril)
+            if L.shape != (d, d):
+                raise ShapeError(f"scale_tril: expected shape ({d}, {d}) to match mean, received shape {L.shape}")
+            if np.any(np.triu(L, 1) != 0) or np.any(np.diag(L) <= 0):
+                raise ConfigurationError("scale_tril: expected a lower-triangular matrix with a positive diagonal")
+            object.__setattr__(self, "scale_tril", L)
+        else:
+            cov = as_float_array("covariance_matrix", self.covariance_matrix)
+            if cov.shape != (d, d):
+                raise ShapeError(
+                    f"covariance_matrix: expected shape ({d}, {d}) to match mean, received shape {cov.shape}"
+                )
+            if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
+                raise ConfigurationError("covariance_matrix: expected a symmetric matrix, received a non-symmetric one")
+            try:
+                np.linalg.cholesky(cov)
+            except np.linalg.LinAlgError as err:
+                raise ConfigurationError(
+                    "covariance_matrix: expected a positive-definite matrix, received one that is not"
+                ) from err
+            object.__setattr__(self, "covariance_matrix", cov)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {
+            "kind": self.kind,
+            "mean": self.mean.tolist(),
+            "covariance_matrix": None if self.covariance_matrix is None else self.covariance_matrix.tolist(),
+            "scale_tril": None if self.scale_tril is None else self.scale_tril.tolist(),
+        }
+
+    @property
+    def num_params(self) -> int:
+        """Dimension of the prior."""
+        return int(self.mean.shape[0])
+
+    def check(self, num_params: int) -> None:
+        """Raise unless the prior's dimension equals the group's ``num_params``."""
+        if self.num_params != num_params:
+            raise ShapeError(
+                f"prior: expected a GaussianPrior over {num_params} parameters (the group's num_params), "
+                f"received one over {self.num_params} (mean shape {self.mean.shape})"
+            )
+
+    def lower(self, num_params: int) -> np.ndarray:
+        """The Cholesky factor ``(num_params, num_params)`` after ``check``."""
+        self.check(num_params)
+        if self.scale_tril is not None:
+            return self.scale_tril
+        return np.linalg.cholesky(self.covariance_matrix)
+
+    def covariance(self, num_params: int) -> np.ndarray:
+        """``Sigma`` ``(num_params, num_params)`` after ``check``."""
+        self.check(num_params)
+        if self.covariance_matrix is not None:
+            return self.covariance_matrix
+        return self.scale_tril @ self.scale_tril.T
+
+
+PriorSpec = Union[IIDGaussianPriorSpec, GaussianPriorSpec, LaplacePriorSpec]
+
+
+def prior_spec_from_dict(d: dict[str, Any]) -> PriorSpec:
+    """Rebuild a prior spec from ``spec.to_dict()``.
+
+    Example:
+        >>> prior_spec_from_dict(LaplacePriorSpec(0.0, 0.1).to_dict()).scale.tolist()
+        0.1
+    """
+    d = dict(d)
+    kind = d.pop("kind", None)
+    classes = {"iid_gaussian": IIDGaussianPriorSpec, "laplace": LaplacePriorSpec, "gaussian": GaussianPriorSpec}
+    if kind not in classes:
+        raise ConfigurationError(f"kind: expected one of {sorted(classes)}, received {kind!r}")
+    return classes[kind](**d)  # type: ignore[no-any-return]

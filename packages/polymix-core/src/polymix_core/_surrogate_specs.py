@@ -1,0 +1,348 @@
+"""Surrogate specs: parameter counts, named slices and index sets of every surrogate.
+
+Backends read these instead of recomputing them; the layout is pypolymix's, so
+flat parameter vectors move unchanged between pypolymix, polymix-torch and polymix-jax.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+from math import prod
+from typing import Any, NamedTuple, Union
+
+import numpy as np
+
+from ._errors import ConfigurationError, check_nonnegative_int, check_positive_float, check_positive_int
+from ._index_sets import hyperbolic_cross_indices, total_order_indices
+from ._legendre import basis_gather_indices
+
+__all__ = [
+    "ACTIVATIONS",
+    "ParamSlice",
+    "MLPSpec",
+    "PCESpec",
+    "GatingSpec",
+    "MixtureSpec",
+    "SurrogateSpec",
+    "surrogate_spec_from_dict",
+]
+
+#: Activation names the reference implementation and the backends agree on; ``"custom"``
+#: marks a user callable that only the backend that holds it can evaluate.
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu", "softplus", "elu", "identity", "custom")
+
+
+class ParamSlice(NamedTuple):
+    """A named block ``[start, stop)`` of the flat parameter vector, reshaped to ``shape``."""
+
+    name: str
+    start: int
+    stop: int
+    shape: tuple[int, ...]
+
+
+def _tile(named_shapes: list[tuple[str, tuple[int, ...]]], offset: int = 0) -> tuple[ParamSlice, ...]:
+    out, start = [], offset
+    for name, shape in named_shapes:
+        stop = start + prod(shape)
+        out.append(ParamSlice(name, start, stop, tuple(shape)))
+        start = stop
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class MLPSpec:
+    """Fully connected network ``y = act(x @ W + b)`` on hidden layers, linear output layer.
+
+    Flat layout: for each hidden layer then the output layer, weight
+    ``(in_features, out_features)`` row-major, then bias ``(out_features,)``.
+
+    Args:
+        num_inputs: Input width.
+        num_outputs: Output width.
+        width: Hidden-layer width.
+        depth: Number of hidden layers (0 gives an affine map).
+        activation: Name of the hidden activation (one of ``ACTIVATIONS``).
+
+    Example:
+        >>> MLPSpec(2, 1, width=8, depth=2).num_params
+        105
+    """
+
+    num_inputs: int
+    num_outputs: int = 1
+    width: int = 16
+    depth: int = 1
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "num_inputs", check_positive_int("num_inputs", self.num_inputs))
+        object.__setattr__(self, "num_outputs", check_positive_int("num_outputs", self.num_outputs))
+        object.__setattr__(self, "width", check_positive_int("width", self.width))
+        object.__setattr__(self, "depth", check_nonnegative_int("depth", self.depth))
+        if self.activation not in ACTIVATIONS:
+            raise ConfigurationError(f"activation: expected one of {ACTIVATIONS}, received {self.activation!r}")
+
+    @cached_property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """``(num_inputs, width, ..., width, num_outputs)``: ``depth + 2`` entries."""
+        return (self.num_inputs, *([self.width] * self.depth), self.num_outputs)
+
+    @cached_property
+    def slices(self) -> tuple[ParamSlice, ...]:
+        """``layer{j}.weight`` and ``layer{j}.bias`` for ``j = 0 .. depth`` (the last is the output layer)."""
+        named: list[tuple[str, tuple[int, ...]]] = []
+        for j, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
+            named += [(f"layer{j}.weight", (fan_in, fan_out)), (f"layer{j}.bias", (fan_out,))]
+        return _tile(named)
+
+    @cached_property
+    def num_params(self) -> int:
+        """Total number of scalar parameters."""
+        return self.slices[-1].stop
+
+    @property
+    def num_layers(self) -> int:
+        """Number of affine layers, ``depth + 1``."""
+        return self.depth + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (``surrogate_spec_from_dict`` inverts it)."""
+        return {"kind": "mlp", **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class PCESpec:
+    """Legendre polynomial chaos expansion.
+
+    Coefficients are term-major: the coefficient of term ``k``, output ``o``
+    sits at ``k * num_outputs + o``.
+
+    Args:
+        num_inputs: Number of inputs ``d``.
+        num_outputs: Number of outputs.
+        degree: Maximal total degree ``p``.
+        q: Hyperbolic-cross norm exponent in ``(0, 1]``; ``1`` (default) is total order.
+
+    Example:
+        >>> spec = PCESpec(3, 2, degree=2)
+        >>> spec.num_terms, spec.num_params
+        (10, 20)
+    """
+
+    num_inputs: int
+    num_outputs: int = 1
+    degree: int = 3
+    q: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "num_inputs", check_positive_int("num_inputs", self.num_inputs))
+        object.__setattr__(self, "num_outputs", check_positive_int("num_outputs", self.num_outputs))
+        object.__setattr__(self, "degree", check_nonnegative_int("degree", self.degree))
+        q = check_positive_float("q", self.q)
+        if q > 1.0:
+            raise ConfigurationError(f"q: expected a number in (0, 1], received {q!r}")
+        object.__setattr__(self, "q", q)
+
+    @cached_property
+    def multi_indices(self) -> np.ndarray:
+        """``(num_terms, num_inputs)`` index set in the contract's order (read-only)."""
+        if self.q == 1.0:
+            idx = total_order_indices(self.num_inputs, self.degree)
+        else:
+            idx = hyperbolic_cross_indices(self.num_inputs, self.degree, self.q)
+        idx.setflags(write=False)
+        return idx
+
+    @cached_property
+    def gather_indices(self) -> np.ndarray:
+        """``(num_slots, num_terms)`` columns for the gather-and-product basis (see ``pce_basis``)."""
+        g = basis_gather_indices(self.multi_indices)
+        g.setflags(write=False)
+        return g
+
+    @cached_property
+    def num_terms(self) -> int:
+        """Number of basis terms; ``C(d + p, d)`` for total order."""
+        return int(self.multi_indices.shape[0])
+
+    @cached_property
+    def num_params(self) -> int:
+        """``num_terms * num_outputs``."""
+        return self.num_terms * self.num_outputs
+
+    @cached_property
+    def slices(self) -> tuple[ParamSlice, ...]:
+        """One block ``coefficients`` of shape ``(num_terms, num_outputs)``."""
+        return _tile([("coefficients", (self.num_terms, self.num_outputs))])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {"kind": "pce", **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class GatingSpec:
+    """Softmax gating network: an MLP with ``num_outputs = num_experts``.
+
+    Example:
+        >>> GatingSpec(1, 3, width=8).num_params
+        43
+    """
+
+    num_inputs: int
+    num_experts: int
+    width: int = 16
+    depth: int = 1
+    activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "num_experts", check_positive_int("num_experts", self.num_experts))
+        _ = self.network  # validates the rest
+
+    @cached_property
+    def network(self) -> MLPSpec:
+        """The underlying MLP spec."""
+        return MLPSpec(self.num_inputs, self.num_experts, self.width, self.depth, self.activation)
+
+    @property
+    def num_outputs(self) -> int:
+        """Same as ``num_experts``."""
+        return self.num_experts
+
+    @property
+    def num_params(self) -> int:
+        """Parameter count of the underlying MLP."""
+        return self.network.num_params
+
+    @property
+    def slices(self) -> tuple[ParamSlice, ...]:
+        """The MLP's slices."""
+        return self.network.slices
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {"kind": "gating", **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class MixtureSpec:
+    """Mixture of experts: expert 0's block, expert 1's block, ..., then the gating block.
+
+    Args:
+        experts: Expert specs (MLP or PCE), agreeing on ``num_inputs`` and ``num_outputs``.
+        gating: Gating spec with ``num_experts == len(experts)`` and the experts' ``num_inputs``.
+
+    Example:
+        >>> experts = (MLPSpec(1, 1, width=4),) * 2
+        >>> spec = MixtureSpec(experts, GatingSpec(1, 2))
+        >>> [s.name for s in spec.slices]
+        ['experts.0', 'experts.1', 'gating']
+    """
+
+    experts: tuple[Union[MLPSpec, PCESpec], ...]
+    gating: GatingSpec
+
+    def __post_init__(self) -> None:
+        experts = tuple(self.experts)
+        object.__setattr__(self, "experts", experts)
+        if not experts:
+            raise ConfigurationError("experts: expected at least one expert, received an empty sequence")
+        for i, e in enumerate(experts):
+            if not isinstance(e, (MLPSpec, PCESpec)):
+                raise ConfigurationError(f"experts[{i}]: expected an MLPSpec or PCESpec, received {type(e).__name__}")
+        ins = [e.num_inputs for e in experts]
+        outs = [e.num_outputs for e in experts]
+        if len(set(ins)) > 1:
+            raise ConfigurationError(f"experts: expected every expert to have the same num_inputs, received {ins}")
+        if len(set(outs)) > 1:
+            raise ConfigurationError(f"experts: expected every expert to have the same num_outputs, received {outs}")
+        if self.gating.num_experts != len(experts):
+            raise ConfigurationError(
+                f"gating: expected num_experts == {len(experts)} (the number of experts), "
+                f"received num_experts={self.gating.num_experts}"
+            )
+        if self.gating.num_inputs != ins[0]:
+            raise ConfigurationError(
+                f"gating: expected num_inputs == {ins[0]} (the experts' num_inputs), "
+                f"received num_inputs={self.gating.num_inputs}"
+            )
+
+    @property
+    def num_inputs(self) -> int:
+        """Shared input width."""
+        return self.experts[0].num_inputs
+
+    @property
+    def num_outputs(self) -> int:
+        """Shared output width."""
+        return self.experts[0].num_outputs
+
+    @property
+    def num_experts(self) -> int:
+        """Number of experts."""
+        return len(self.experts)
+
+    @cached_property
+    def slices(self) -> tuple[ParamSlice, ...]:
+        """``experts.{i}`` blocks (shape ``(expert.num_params,)``) then ``gating``."""
+        named = [(f"experts.{i}", (e.num_params,)) for i, e in enumerate(self.experts)]
+        return _tile(named + [("gating", (self.gating.num_params,))])
+
+    @cached_property
+    def num_params(self) -> int:
+        """Sum of the experts' and the gating network's counts."""
+        return self.slices[-1].stop
+
+    @cached_property
+    def expert_batches(self) -> tuple[tuple[int, ...], ...]:
+        """Experts grouped by identical spec, in order of first appearance.
+
+        Experts in one batch share an architecture and run as one batched call on
+        stacked parameters; a mixture of identical experts is a single batch.
+        """
+        batches: dict[Any, list[int]] = {}
+        for i, e in enumerate(self.experts):
+            batches.setdefault(e, []).append(i)
+        return tuple(tuple(v) for v in batches.values())
+
+    def expert_param_index(self, batch: tuple[int, ...]) -> np.ndarray:
+        """``(len(batch), expert_num_params)`` flat-vector indices of the experts in ``batch``.
+
+        Gathering ``params[:, index]`` stacks their blocks as ``(num_samples, len(batch), expert_num_params)``.
+        """
+        starts = np.array([self.slices[i].start for i in batch], dtype=np.int64)  # (n_batch,)
+        size = self.experts[batch[0]].num_params
+        return starts[:, None] + np.arange(size, dtype=np.int64)[None, :]  # (n_batch, size)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description."""
+        return {"kind": "mixture", "experts": [e.to_dict() for e in self.experts], "gating": self.gating.to_dict()}
+
+
+SurrogateSpec = Union[MLPSpec, PCESpec, GatingSpec, MixtureSpec]
+
+
+def surrogate_spec_from_dict(d: dict[str, Any]) -> SurrogateSpec:
+    """Rebuild a surrogate spec from ``spec.to_dict()``.
+
+    Example:
+        >>> surrogate_spec_from_dict(MLPSpec(2, 1).to_dict()) == MLPSpec(2, 1)
+        True
+    """
+    d = dict(d)
+    kind = d.pop("kind", None)
+    if kind == "mlp":
+        return MLPSpec(**d)
+    if kind == "pce":
+        return PCESpec(**d)
+    if kind == "gating":
+        return GatingSpec(**d)
+    if kind == "mixture":
+        return MixtureSpec(
+            tuple(surrogate_spec_from_dict(e) for e in d["experts"]),  # type: ignore[misc]
+            surrogate_spec_from_dict(d["gating"]),  # type: ignore[arg-type]
+        )
+    raise ConfigurationError(f"kind: expected one of 'mlp', 'pce', 'gating', 'mixture', received {kind!r}")
