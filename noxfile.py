@@ -68,7 +68,9 @@ def lint(session: nox.Session) -> None:
 def core(session: nox.Session) -> None:
     """polymix-core's tests, in an environment without torch or jax."""
     _install_core(session)
-    session.run("python", "-c", "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('torch', 'jax')))")
+    session.run(
+        "python", "-c", "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) for m in ('torch', 'jax')))"
+    )
     _pytest(session, "packages/polymix-core")
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
 from ._errors import ConfigurationError, ShapeError
-from ._group_specs import check_group_total
-from ._group_specs import GroupSpec, group_spec_from_dict
+from ._group_specs import GroupSpec, check_group_total, group_spec_from_dict
 from ._prior_specs import PriorSpec, prior_spec_from_dict
 from ._surrogate_specs import SurrogateSpec, surrogate_spec_from_dict
 
@@ -29,7 +28,7 @@ class GroupEntry(NamedTuple):
 
     name: str
     spec: GroupSpec
-    prior: Optional[PriorSpec] = None
+    prior: PriorSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class ModelSpec:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ModelSpec":
+    def from_dict(cls, d: Mapping[str, Any]) -> ModelSpec:
         """Inverse of ``to_dict``."""
         if d.get("format") != CHECKPOINT_FORMAT:
             raise ConfigurationError(f"format: expected {CHECKPOINT_FORMAT!r}, received {d.get('format')!r}")
@@ -100,7 +99,7 @@ def write_checkpoint(path: str | os.PathLike[str], spec: ModelSpec, arrays: Mapp
             out[key] = arr
     meta = np.frombuffer(json.dumps(spec.to_dict()).encode("utf-8"), dtype=np.uint8)
     with open(path, "wb") as fh:
-        np.savez(fh, __spec__=meta, **out)
+        np.savez(fh, __spec__=meta, **out)  # type: ignore[arg-type]
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> tuple[ModelSpec, dict[str, np.ndarray]]:

@@ -121,9 +121,7 @@ def check_input_shape(name: str, shape: Sequence[int], num_inputs: int) -> None:
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) != 2 or shape[1] != num_inputs:
-        raise ShapeError(
-            f"{name}: expected a 2-D array of shape (batch_size, {num_inputs}), received shape {shape}"
-        )
+        raise ShapeError(f"{name}: expected a 2-D array of shape (batch_size, {num_inputs}), received shape {shape}")
 
 
 def check_params_shape(name: str, shape: Sequence[int], num_params: int) -> None:
@@ -134,9 +132,7 @@ def check_params_shape(name: str, shape: Sequence[int], num_params: int) -> None
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) != 2 or shape[1] != num_params:
-        raise ShapeError(
-            f"{name}: expected a 2-D array of shape (num_samples, {num_params}), received shape {shape}"
-        )
+        raise ShapeError(f"{name}: expected a 2-D array of shape (num_samples, {num_params}), received shape {shape}")
 
 
 def check_noise_shape(name: str, shape: Sequence[int], expected_tail: Sequence[int]) -> None:

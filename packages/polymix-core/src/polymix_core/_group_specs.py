@@ -64,9 +64,7 @@ class _BaseGroupSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_params", check_positive_int("num_params", self.num_params))
-        object.__setattr__(
-            self, "kl_num_mc_samples", check_positive_int("kl_num_mc_samples", self.kl_num_mc_samples)
-        )
+        object.__setattr__(self, "kl_num_mc_samples", check_positive_int("kl_num_mc_samples", self.kl_num_mc_samples))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (``group_spec_from_dict`` inverts it)."""
@@ -218,15 +216,17 @@ class LowRankGaussianGroupSpec(_BaseGroupSpec):
             raise ConfigurationError(f"rank: expected an integer in [1, num_params={self.num_params}], received {rank}")
         object.__setattr__(self, "rank", rank)
         object.__setattr__(self, "init_scale_diag", check_positive_float("init_scale_diag", self.init_scale_diag))
-        object.__setattr__(
-            self, "init_scale_factor", check_positive_float("init_scale_factor", self.init_scale_factor)
-        )
+        object.__setattr__(self, "init_scale_factor", check_positive_float("init_scale_factor", self.init_scale_factor))
         object.__setattr__(self, "jitter", check_positive_float("jitter", self.jitter))
 
     @property
     def raw_shapes(self) -> dict[str, tuple[int, ...]]:
         """Raw parameter shapes in ``state_dict`` order."""
-        return {"mean": (self.num_params,), "cov_factor": (self.num_params, self.rank), "raw_cov_diag": (self.num_params,)}
+        return {
+            "mean": (self.num_params,),
+            "cov_factor": (self.num_params, self.rank),
+            "raw_cov_diag": (self.num_params,),
+        }
 
     @property
     def noise_shape(self) -> tuple[int, ...]:
@@ -328,7 +328,8 @@ def check_group_total(group_names: list[str], group_sizes: list[int], surrogate_
         >>> check_group_total(["a", "b"], [3, 4], 8)
         Traceback (most recent call last):
         ...
-        polymix_core._errors.ConfigurationError: parameter_groups: expected sizes adding up to the surrogate's num_params() = 8, received 7 (a: 3, b: 4)
+        polymix_core._errors.ConfigurationError: parameter_groups: expected sizes adding up to the surrogate's
+        num_params() = 8, received 7 (a: 3, b: 4)
     """
     total = sum(group_sizes)
     if total != surrogate_num_params:
@@ -341,7 +342,13 @@ def check_group_total(group_names: list[str], group_sizes: list[int], surrogate_
 
 _FAMILIES = {
     cls.family: cls  # type: ignore[attr-defined]
-    for cls in (DeterministicGroupSpec, IIDGaussianGroupSpec, GaussianGroupSpec, LowRankGaussianGroupSpec, LangevinGroupSpec)
+    for cls in (
+        DeterministicGroupSpec,
+        IIDGaussianGroupSpec,
+        GaussianGroupSpec,
+        LowRankGaussianGroupSpec,
+        LangevinGroupSpec,
+    )
 }
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from array_api_compat import array_namespace
-from array_api_compat import device as array_device
+from array_api_compat import array_namespace, device as array_device
 
 from ._errors import ShapeError, check_nonnegative_int
 
@@ -103,8 +102,7 @@ def pce_basis(x: Any, multi_indices: np.ndarray, gather: np.ndarray | None = Non
     multi_indices = np.asarray(multi_indices)
     if x.ndim != 2 or x.shape[1] != multi_indices.shape[1]:
         raise ShapeError(
-            f"x: expected a 2-D array of shape (batch_size, {multi_indices.shape[1]}), "
-            f"received shape {tuple(x.shape)}"
+            f"x: expected a 2-D array of shape (batch_size, {multi_indices.shape[1]}), received shape {tuple(x.shape)}"
         )
     degree = int(multi_indices.max(initial=0))
     if gather is None:

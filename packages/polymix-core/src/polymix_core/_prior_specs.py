@@ -8,7 +8,7 @@ rejected rather than broadcast silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -114,8 +114,8 @@ class GaussianPriorSpec:
     """
 
     mean: Any
-    covariance_matrix: Optional[Any] = None
-    scale_tril: Optional[Any] = None
+    covariance_matrix: Any | None = None
+    scale_tril: Any | None = None
     kind = "gaussian"
 
     def __post_init__(self) -> None:
@@ -178,15 +178,16 @@ class GaussianPriorSpec:
         """The Cholesky factor ``(num_params, num_params)`` after ``check``."""
         self.check(num_params)
         if self.scale_tril is not None:
-            return self.scale_tril
-        return np.linalg.cholesky(self.covariance_matrix)
+            return np.asarray(self.scale_tril)
+        return np.linalg.cholesky(np.asarray(self.covariance_matrix))
 
     def covariance(self, num_params: int) -> np.ndarray:
         """``Sigma`` ``(num_params, num_params)`` after ``check``."""
         self.check(num_params)
         if self.covariance_matrix is not None:
-            return self.covariance_matrix
-        return self.scale_tril @ self.scale_tril.T
+            return np.asarray(self.covariance_matrix)
+        L = np.asarray(self.scale_tril)
+        return L @ L.T
 
 
 PriorSpec = Union[IIDGaussianPriorSpec, GaussianPriorSpec, LaplacePriorSpec]

@@ -9,7 +9,7 @@ and the suite turns it into a strict, named xfail.
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional, Protocol, runtime_checkable
+from typing import Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -78,13 +78,11 @@ class BackendAdapter(Protocol):
         """Prior log-density at ``theta (n, d)``: ``(n,)``."""
         ...
 
-    def kl(self, spec: GroupSpec, raw: Raw, prior: Optional[PriorSpec], *, dtype: str) -> float:
+    def kl(self, spec: GroupSpec, raw: Raw, prior: PriorSpec | None, *, dtype: str) -> float:
         """The group's analytic ``KL(q || p)`` (raises if the backend would use Monte Carlo)."""
         ...
 
-    def distribution_loss(
-        self, spec: GroupSpec, raw: Raw, prior: Optional[PriorSpec], *, seed: int, dtype: str
-    ) -> float:
+    def distribution_loss(self, spec: GroupSpec, raw: Raw, prior: PriorSpec | None, *, seed: int, dtype: str) -> float:
         """The group's ``distribution_loss()`` as a user gets it (Monte Carlo where no closed form exists)."""
         ...
 
@@ -93,7 +91,7 @@ class BackendAdapter(Protocol):
         surrogate: SurrogateSpec,
         spec: GroupSpec,
         raw: Raw,
-        prior: Optional[PriorSpec],
+        prior: PriorSpec | None,
         x: np.ndarray,
         noise: np.ndarray,
         *,

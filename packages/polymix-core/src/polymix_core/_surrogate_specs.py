@@ -7,6 +7,7 @@ flat parameter vectors move unchanged between pypolymix, polymix-torch and polym
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from math import prod
@@ -43,7 +44,7 @@ class ParamSlice(NamedTuple):
     shape: tuple[int, ...]
 
 
-def _tile(named_shapes: list[tuple[str, tuple[int, ...]]], offset: int = 0) -> tuple[ParamSlice, ...]:
+def _tile(named_shapes: Sequence[tuple[str, tuple[int, ...]]], offset: int = 0) -> tuple[ParamSlice, ...]:
     out, start = [], offset
     for name, shape in named_shapes:
         stop = start + prod(shape)

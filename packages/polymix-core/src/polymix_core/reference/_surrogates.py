@@ -13,8 +13,16 @@ import numpy as np
 from .._errors import PolymixTypeError, check_input_shape, check_params_shape
 from .._surrogate_specs import GatingSpec, MixtureSpec, MLPSpec, PCESpec, SurrogateSpec
 
-__all__ = ["ACTIVATION_FUNCTIONS", "forward", "mlp_forward", "pce_forward", "gating_forward",
-           "mixture_forward", "expert_outputs", "gating_weights"]
+__all__ = [
+    "ACTIVATION_FUNCTIONS",
+    "forward",
+    "mlp_forward",
+    "pce_forward",
+    "gating_forward",
+    "mixture_forward",
+    "expert_outputs",
+    "gating_weights",
+]
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
@@ -45,7 +53,12 @@ def _check(spec: SurrogateSpec, x: np.ndarray, params: np.ndarray) -> tuple[np.n
 
 
 def mlp_forward(spec: MLPSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """MLP outputs ``(num_samples, batch_size, num_outputs)`` for ``x (batch_size, num_inputs)``, ``params (num_samples, num_params)``.
+    """MLP outputs ``(num_samples, batch_size, num_outputs)``.
+
+    Args:
+        spec: The architecture.
+        x: ``(batch_size, num_inputs)``.
+        params: ``(num_samples, num_params)`` flat parameter vectors.
 
     Example:
         >>> spec = MLPSpec(1, 1, width=2, depth=1)
@@ -135,4 +148,6 @@ def forward(spec: SurrogateSpec, x: np.ndarray, params: np.ndarray) -> np.ndarra
         return gating_forward(spec, x, params)
     if isinstance(spec, MixtureSpec):
         return mixture_forward(spec, x, params)
-    raise PolymixTypeError(f"spec: expected an MLPSpec, PCESpec, GatingSpec or MixtureSpec, received {type(spec).__name__}")
+    raise PolymixTypeError(
+        f"spec: expected an MLPSpec, PCESpec, GatingSpec or MixtureSpec, received {type(spec).__name__}"
+    )
