@@ -81,12 +81,8 @@ class ModelSpec:
         return cls(surrogate_spec_from_dict(d["surrogate"]), groups)
 
 
-def write_checkpoint(path: str | os.PathLike[str], spec: ModelSpec, arrays: Mapping[str, Any]) -> None:
-    """Write ``arrays`` (``state_dict``-keyed, any array type convertible by numpy) and ``spec``.
-
-    Raises:
-        ShapeError: an array is missing or has the wrong shape for ``spec``.
-    """
+def _checked_arrays(spec: ModelSpec, arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Every raw array ``spec`` needs, as float64, checked for presence and shape."""
     out: dict[str, np.ndarray] = {}
     for i, g in enumerate(spec.groups):
         for name, shape in g.spec.raw_shapes.items():
@@ -97,14 +93,29 @@ def write_checkpoint(path: str | os.PathLike[str], spec: ModelSpec, arrays: Mapp
             if arr.shape != shape:
                 raise ShapeError(f"arrays[{key!r}]: expected shape {shape}, received shape {arr.shape}")
             out[key] = arr
+    return out
+
+
+def write_checkpoint(path: str | os.PathLike[str], spec: ModelSpec, arrays: Mapping[str, Any]) -> None:
+    """Write ``arrays`` (``state_dict``-keyed, any array type convertible by numpy) and ``spec``.
+
+    Raises:
+        ShapeError: an array is missing or has the wrong shape for ``spec``.
+    """
+    out = _checked_arrays(spec, arrays)
     meta = np.frombuffer(json.dumps(spec.to_dict()).encode("utf-8"), dtype=np.uint8)
     with open(path, "wb") as fh:
         np.savez(fh, __spec__=meta, **out)  # type: ignore[arg-type]
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> tuple[ModelSpec, dict[str, np.ndarray]]:
-    """Read a checkpoint written by ``write_checkpoint``: ``(spec, arrays)``."""
+    """Read a checkpoint written by ``write_checkpoint``: ``(spec, arrays)``.
+
+    Raises:
+        ShapeError: an array the spec needs is missing or has the wrong shape.
+    """
     with np.load(path, allow_pickle=False) as data:
         spec = ModelSpec.from_dict(json.loads(data["__spec__"].tobytes().decode("utf-8")))
         arrays = {k: data[k] for k in data.files if k != "__spec__"}
+    _checked_arrays(spec, arrays)  # a truncated or foreign file fails here, not deep inside a backend
     return spec, arrays

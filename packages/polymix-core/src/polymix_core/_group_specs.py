@@ -299,6 +299,13 @@ class LangevinGroupSpec(_BaseGroupSpec):
                 f"{model}: expected num_outputs == {expected_out}, received num_outputs={self.surrogate_num_outputs}"
             )
         check_positive_int(f"{model}.num_params()", self.surrogate_num_params)
+        if self.surrogate is not None:  # the spec, when given, must agree with the counts above
+            for attr in ("num_inputs", "num_outputs", "num_params"):
+                got, want = getattr(self.surrogate, attr, None), getattr(self, f"surrogate_{attr}")
+                if got is not None and got != want:
+                    raise ConfigurationError(
+                        f"surrogate: expected {attr} == surrogate_{attr} ({want}), received {attr}={got}"
+                    )
 
     @property
     def raw_shapes(self) -> dict[str, tuple[int, ...]]:

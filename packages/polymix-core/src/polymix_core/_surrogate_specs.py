@@ -201,7 +201,11 @@ class GatingSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_experts", check_positive_int("num_experts", self.num_experts))
-        _ = self.network  # validates the rest
+        net = self.network  # validates the rest
+        # Store the validated Python ints (numpy integers would not survive to_dict -> JSON).
+        object.__setattr__(self, "num_inputs", net.num_inputs)
+        object.__setattr__(self, "width", net.width)
+        object.__setattr__(self, "depth", net.depth)
 
     @cached_property
     def network(self) -> MLPSpec:
@@ -260,6 +264,8 @@ class MixtureSpec:
             raise ConfigurationError(f"experts: expected every expert to have the same num_inputs, received {ins}")
         if len(set(outs)) > 1:
             raise ConfigurationError(f"experts: expected every expert to have the same num_outputs, received {outs}")
+        if not isinstance(self.gating, GatingSpec):
+            raise ConfigurationError(f"gating: expected a GatingSpec, received {type(self.gating).__name__}")
         if self.gating.num_experts != len(experts):
             raise ConfigurationError(
                 f"gating: expected num_experts == {len(experts)} (the number of experts), "

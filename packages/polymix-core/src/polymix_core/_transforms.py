@@ -7,6 +7,8 @@ from typing import Any
 
 from array_api_compat import array_namespace
 
+from ._errors import PolymixValueError
+
 __all__ = ["softplus", "inverse_softplus", "positive_from_raw", "raw_from_positive"]
 
 
@@ -29,6 +31,8 @@ def inverse_softplus(y: float) -> float:
         >>> round(inverse_softplus(0.6931471805599453), 12)
         0.0
     """
+    if not 0.0 < y < math.inf:  # log(expm1(y)) would fail with a bare "math domain error" or return nan
+        raise PolymixValueError(f"y: expected a positive finite number, received {y!r}")
     if y > 30.0:  # expm1 overflows long before; softplus(x) == x to double precision there
         return y + math.log1p(-math.exp(-y))
     return math.log(math.expm1(y))

@@ -28,7 +28,7 @@ __all__ = [
 def _gelu(x: np.ndarray) -> np.ndarray:
     from math import erf
 
-    return 0.5 * x * (1.0 + np.vectorize(erf)(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + np.vectorize(erf, otypes=[np.float64])(x / np.sqrt(2.0)))
 
 
 #: numpy versions of the activations named in ``polymix_core.ACTIVATIONS``.
