@@ -35,9 +35,10 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 ACTIVATION_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda x: np.maximum(x, 0.0),
     "tanh": np.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    # tanh forms: no overflow warning for large negative inputs
+    "sigmoid": lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
     "gelu": _gelu,
-    "silu": lambda x: x / (1.0 + np.exp(-x)),
+    "silu": lambda x: x * 0.5 * (1.0 + np.tanh(0.5 * x)),
     "softplus": lambda x: np.logaddexp(0.0, x),
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
     "identity": lambda x: x,
