@@ -15,6 +15,7 @@ from ._checkpoint import (
 )
 from ._errors import (
     ConfigurationError as ConfigurationError,
+    DistributionUnavailableError as DistributionUnavailableError,
     PolymixError as PolymixError,
     PolymixTypeError as PolymixTypeError,
     PolymixValueError as PolymixValueError,
@@ -83,6 +84,7 @@ __all__ = [
     "BackendAdapter",
     "ConfigurationError",
     "DeterministicGroupSpec",
+    "DistributionUnavailableError",
     "GatingSpec",
     "GaussianGroupSpec",
     "GaussianPriorSpec",

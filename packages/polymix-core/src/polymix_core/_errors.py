@@ -17,6 +17,7 @@ __all__ = [
     "PolymixTypeError",
     "ShapeError",
     "ConfigurationError",
+    "DistributionUnavailableError",
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive_float",
@@ -44,6 +45,10 @@ class ShapeError(PolymixValueError):
 
 class ConfigurationError(PolymixValueError):
     """A model, group or prior was configured inconsistently."""
+
+
+class DistributionUnavailableError(PolymixError, RuntimeError):
+    """A group has no analytic distribution or closed-form KL (a ``RuntimeError``, as in pypolymix)."""
 
 
 def _describe(value: Any) -> str:

@@ -1,0 +1,138 @@
+"""Parity of polymix-torch with the real pypolymix 0.1.9, from a recorded baseline.
+
+``POLYMIX_PARITY_BASELINE`` names the ``.npz`` written by ``record_baseline.py`` under
+the original package (``nox -s parity`` does both). The same flat parameters must give
+the same outputs: float64 to round-off; float32 (pypolymix's PCE runs in the default
+dtype) to float32 round-off. Seeded sampling draws the same noise in the same order,
+so seeded samples and Monte Carlo losses agree too, and pypolymix's ``state_dict``s
+load with ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pypolymix
+import pypolymix.priors
+import pytest
+import torch
+
+_PATH = os.environ.get("POLYMIX_PARITY_BASELINE")
+if not _PATH:
+    pytest.fail(
+        "POLYMIX_PARITY_BASELINE is not set: record a baseline with the original pypolymix "
+        "(`nox -s parity`, or `python packages/polymix-torch/parity/record_baseline.py OUT.npz` in its own "
+        "virtualenv) and point the variable at the .npz",
+        pytrace=False,
+    )
+if not Path(_PATH).is_file():
+    pytest.fail(f"POLYMIX_PARITY_BASELINE={_PATH!r} is not a file", pytrace=False)
+
+_spec = importlib.util.spec_from_file_location("polymix_parity_cases", Path(__file__).with_name("cases.py"))
+assert _spec is not None and _spec.loader is not None
+cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cases)
+
+BASE = dict(np.load(_PATH))
+META = json.loads(BASE["__cases__"].tobytes().decode("utf-8"))
+TOL = {"float64": {"rtol": 1e-10, "atol": 1e-12}, "float32": {"rtol": 2e-5, "atol": 2e-6}}
+SM, PG, PRIORS = pypolymix.surrogate_models, pypolymix.parameter_groups, pypolymix.priors
+
+
+def _close(actual: torch.Tensor, expected: np.ndarray, dtype: str) -> None:
+    np.testing.assert_allclose(actual.detach().double().numpy(), expected.astype(np.float64), **TOL[dtype])
+
+
+def test_baseline_is_the_original_package() -> None:
+    """The baseline was recorded by pypolymix 0.1.9 from this table."""
+    assert META["pypolymix"] == "0.1.9"
+    assert len(META["surrogates"]) == len(cases.SURROGATES)
+    assert len(META["groups"]) == len(cases.GROUPS)
+
+
+@pytest.mark.parametrize("name", sorted(META["surrogates"]))
+def test_surrogate_forward(name: str) -> None:
+    """Equal flat parameters give equal outputs (mixtures: also experts and gating weights)."""
+    case = META["surrogates"][name]
+    dt = getattr(torch, case["dtype"])
+    model = cases.build_surrogate(case["desc"], SM).to(dt)
+    x = torch.as_tensor(BASE[f"{name}.x"], dtype=dt)
+    params = torch.as_tensor(BASE[f"{name}.params"], dtype=dt)
+    _close(model(x, params), BASE[f"{name}.out"], case["dtype"])
+    if case["desc"]["kind"] == "mixture":
+        _close(model.get_expert_outputs(x, params), BASE[f"{name}.experts"], case["dtype"])
+        _close(model.get_gating_weights(x, params), BASE[f"{name}.gating"], case["dtype"])
+
+
+@pytest.mark.parametrize("name", sorted(META["surrogates"]))
+def test_surrogate_state_dict_loads_strictly(name: str) -> None:
+    """The surrogate ``state_dict`` of pypolymix loads with ``strict=True``."""
+    case = META["surrogates"][name]
+    model = cases.build_surrogate(case["desc"], SM)
+    assert sorted(model.state_dict()) == sorted(case["sd"])
+    state = {k: torch.as_tensor(BASE[f"{name}.sd.{k}"]) for k in case["sd"]}
+    result = model.load_state_dict(state, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+
+
+def _group(name: str) -> Any:
+    case = META["groups"][name]
+    torch.manual_seed(case["seed"])
+    return case, cases.build_group(case["desc"], PG, SM, PRIORS)
+
+
+@pytest.mark.parametrize("name", sorted(META["groups"]))
+def test_group_initial_values_under_a_seed(name: str) -> None:
+    """Under one seed, the initial raw values equal pypolymix's."""
+    case, group = _group(name)
+    state = group.state_dict()
+    assert sorted(state) == sorted(case["init_keys"])
+    for k in case["init_keys"]:
+        np.testing.assert_allclose(state[k].numpy(), BASE[f"{name}.init.sd.{k}"], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(META["groups"]))
+def test_group_seeded_samples_and_loss(name: str, dtype: str) -> None:
+    """Under one seed, samples and (comparable) losses equal pypolymix's."""
+    case, group = _group(name)
+    state = {k: torch.as_tensor(BASE[f"{name}.init.sd.{k}"]) for k in case["init_keys"]}
+    state.update({k: torch.as_tensor(BASE[f"{name}.raw.{k}"], dtype=torch.float32) for k in case["raw_keys"]})
+    group.load_state_dict(state, strict=True)
+    if dtype == "float64":
+        group.double()
+    torch.manual_seed(case["seed"] + 1)
+    samples = group.sample_parameters(7)
+    # float32 raw values were rounded once on both sides; Langevin steps amplify float32 round-off a little
+    tol = (
+        dict(TOL[dtype]) if case["desc"]["family"] != "langevin" or dtype == "float64" else {"rtol": 1e-4, "atol": 1e-5}
+    )
+    np.testing.assert_allclose(samples.detach().double().numpy(), BASE[f"{name}.{dtype}.samples"], **tol)
+    if case["desc"]["loss"]:
+        torch.manual_seed(case["seed"] + 2)
+        loss = float(group.distribution_loss().detach())
+        np.testing.assert_allclose(loss, float(BASE[f"{name}.{dtype}.loss"]), **tol)
+
+
+@pytest.mark.parametrize("name", sorted(META["models"]))
+def test_pypolymix_checkpoint_loads_strictly_and_predicts_the_same(name: str) -> None:
+    """A pypolymix checkpoint loads strictly and predicts the same under one seed."""
+    case = META["models"][name]
+    model = cases.build_models(SM, PG, pypolymix.StochasticModel)[name]
+    state = torch.load(io.BytesIO(BASE[f"{name}.torch_state"].tobytes()), weights_only=True)
+    assert sorted(model.state_dict()) == sorted(case["keys"]) == sorted(state)
+    result = model.load_state_dict(state, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    x = BASE[f"{name}.x"]
+    for dtype in case["dtypes"]:
+        dt = getattr(torch, dtype)
+        model.to(dt)
+        torch.manual_seed(case["seed"])
+        with torch.no_grad():
+            _close(model(torch.as_tensor(x, dtype=dt), num_samples=5), BASE[f"{name}.{dtype}.out"], dtype)

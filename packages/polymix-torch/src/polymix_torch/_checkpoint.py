@@ -1,0 +1,87 @@
+"""Backend-neutral checkpoints (``polymix_core`` format): save from torch, load into torch."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Union
+
+import numpy as np
+import torch
+from polymix_core import PolymixTypeError, ShapeError, read_checkpoint, write_checkpoint
+
+from ._from_spec import build_model
+from ._stochastic_model import StochasticModel
+
+__all__ = ["save_checkpoint", "load_checkpoint", "load_raw_arrays"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def save_checkpoint(model: StochasticModel, path: PathLike) -> None:
+    """Write ``model``'s spec and raw parameters (float64, ``state_dict`` keys) to ``path``.
+
+    Args:
+        model: A ``StochasticModel`` of built-in surrogates, groups and priors.
+        path: Destination ``.npz`` file.
+
+    Raises:
+        ConfigurationError: the model holds a user-defined surrogate, prior or activation
+            that no spec describes.
+    """
+    if not isinstance(model, StochasticModel):
+        raise PolymixTypeError(f"model: expected a StochasticModel, received {type(model).__name__}")
+    spec = model.spec
+    state = model.state_dict()
+    arrays = {k: state[k].detach().to("cpu", torch.float64).numpy() for k in spec.raw_keys()}
+    write_checkpoint(path, spec, arrays)
+
+
+def load_raw_arrays(model: StochasticModel, arrays: Mapping[str, Any]) -> None:
+    """Copy ``state_dict``-keyed raw arrays into ``model``'s parameters (all checked before any copy)."""
+    keys = model.spec.raw_keys()
+    targets = {}
+    for key in keys:
+        if key not in arrays:
+            raise ShapeError(f"arrays: expected an entry {key!r}, received keys {sorted(arrays)}")
+        param = model.get_parameter(key)
+        value = np.asarray(arrays[key])
+        if tuple(value.shape) != tuple(param.shape):
+            raise ShapeError(f"arrays[{key!r}]: expected shape {tuple(param.shape)}, received shape {value.shape}")
+        targets[key] = (param, value)
+    with torch.no_grad():
+        for param, value in targets.values():
+            param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
+
+
+def load_checkpoint(
+    path: PathLike, *, dtype: torch.dtype | None = None, device: Union[str, torch.device] | None = None
+) -> StochasticModel:
+    """Rebuild the model saved at ``path`` (by any polymix backend) and load its parameters.
+
+    Args:
+        path: A checkpoint written by ``save_checkpoint`` of any backend.
+        dtype: Floating dtype of the model (default: torch's default dtype).
+        device: Device of the model (default: CPU).
+
+    Returns:
+        The ``StochasticModel``.
+
+    Example:
+        >>> import os, tempfile
+        >>> from polymix_torch import StochasticModel, parameter_groups, surrogate_models
+        >>> pce = surrogate_models.PolynomialChaosExpansion(num_inputs=2, degree=3)
+        >>> model = StochasticModel(pce, parameter_groups.GaussianGroup("c", pce.num_params()))
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+        >>> save_checkpoint(model, path)
+        >>> loaded = load_checkpoint(path, dtype=torch.float64)
+        >>> torch.allclose(loaded.parameter_groups[0].raw_tril, model.parameter_groups[0].raw_tril.double())
+        True
+    """
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
+        raise PolymixTypeError(f"dtype: expected a floating torch.dtype or None, received {dtype!r}")
+    spec, arrays = read_checkpoint(path)
+    model = build_model(spec)
+    model.to(device=device, dtype=dtype)
+    load_raw_arrays(model, arrays)
+    return model

@@ -1,0 +1,107 @@
+"""Fully-connected neural-network surrogate driven by sampled parameters."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from polymix_core import MLPSpec
+
+from .._validation import check_forward_args
+from ._activations import Activation, resolve_activation
+from ._base import SurrogateModel
+
+__all__ = ["NeuralNetwork"]
+
+
+class NeuralNetwork(SurrogateModel):
+    """Neural network driven by sampled parameters.
+
+    Hidden layers compute ``act(h @ W + b)``, the output layer ``h @ W + b``. The flat
+    layout (``polymix_core.MLPSpec``) is, per layer, the weight ``(in_features, out_features)``
+    row-major and then the bias. All samples run as one batched matmul with fused bias
+    (``torch.baddbmm``) per layer.
+
+    Example:
+        >>> surrogate = NeuralNetwork(num_inputs=2, num_outputs=1, width=8, depth=2)
+        >>> surrogate.num_params()
+        105
+        >>> params = torch.randn(3, surrogate.num_params())
+        >>> x = torch.randn(5, 2)
+        >>> surrogate(x, params).shape
+        torch.Size([3, 5, 1])
+    """
+
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = 1,
+        width: int = 16,
+        depth: int = 1,
+        activation: Activation = F.relu,
+    ) -> None:
+        """Initialize the neural network architecture.
+
+        Args:
+            num_inputs: Dimensionality of ``x``.
+            num_outputs: Number of response dimensions.
+            width: Hidden-layer width.
+            depth: Number of hidden layers (0 gives an affine map).
+            activation: Callable applied after each hidden linear block, or a name from
+                ``polymix_core.ACTIVATIONS``.
+        """
+        act, act_name = resolve_activation(activation)
+        spec = MLPSpec(num_inputs, num_outputs, width, depth, act_name)  # validates the sizes
+        super().__init__()
+        self._spec = spec
+        self.num_inputs = spec.num_inputs
+        self.num_outputs = spec.num_outputs
+        self.width = spec.width
+        self.depth = spec.depth
+        self.activation = act
+        # pypolymix's public bookkeeping, read from the spec
+        self.layer_shapes = [s.shape for s in spec.slices]
+        self.param_slices = [(s.start, s.stop, s.shape) for s in spec.slices]
+        self._num_params = spec.num_params
+        # (weight start, weight stop, fan_in, fan_out, bias start, bias stop) per layer
+        self._layers = [
+            (w.start, w.stop, w.shape[0], w.shape[1], b.start, b.stop)
+            for w, b in zip(spec.slices[0::2], spec.slices[1::2])
+        ]
+
+    @property
+    def spec(self) -> MLPSpec:
+        """The ``polymix_core.MLPSpec`` (activation ``"custom"`` for an unknown callable)."""
+        return self._spec
+
+    def num_params(self) -> int:
+        """Return the number of scalar parameters implied by the architecture."""
+        return self._num_params
+
+    def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        """Evaluate the neural network for multiple parameter samples in parallel.
+
+        Args:
+            x: Inputs ``(batch_size, num_inputs)``.
+            params: Parameters ``(num_samples, num_params)``, same dtype and device as ``x``.
+
+        Returns:
+            Outputs ``(num_samples, batch_size, num_outputs)``.
+
+        Raises:
+            ShapeError: ``x`` or ``params`` has the wrong rank or width.
+            PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
+        """
+        check_forward_args(x, params, self.num_inputs, self._num_params)
+        return self._forward(x, params)
+
+    def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        num_samples = params.shape[0]
+        h = x.unsqueeze(0).expand(num_samples, -1, -1)  # (num_samples, batch_size, num_inputs)
+        last = len(self._layers) - 1
+        for j, (w0, w1, fan_in, fan_out, b0, b1) in enumerate(self._layers):
+            w = params[:, w0:w1].reshape(num_samples, fan_in, fan_out)  # (num_samples, fan_in, fan_out)
+            b = params[:, b0:b1].unsqueeze(1)  # (num_samples, 1, fan_out)
+            h = torch.baddbmm(b, h, w)  # (num_samples, batch_size, fan_out)
+            if j < last:
+                h = self.activation(h)
+        return h

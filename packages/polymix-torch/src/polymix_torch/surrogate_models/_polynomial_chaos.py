@@ -1,0 +1,155 @@
+"""Legendre polynomial chaos expansion surrogate, vectorised over terms, inputs and samples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from polymix_core import ConfigurationError, PCESpec, check_nonnegative_int
+
+from .._validation import check_forward_args, check_tensor
+from ._base import SurrogateModel
+
+__all__ = ["PolynomialChaosExpansion", "legendre_polynomial_p", "legendre_columns"]
+
+
+def legendre_columns(x: torch.Tensor, degree: int) -> torch.Tensor:
+    """The flat Legendre table of ``polymix_core.basis_gather_indices``.
+
+    Args:
+        x: Inputs ``(batch_size, num_inputs)``.
+        degree: Highest degree ``p``.
+
+    Returns:
+        ``(batch_size, 1 + degree * num_inputs)``: a column of ones, then ``P_n(x_i)`` at
+        ``1 + (n - 1) * num_inputs + i``, all degrees from one three-term recurrence.
+    """
+    cols = [torch.ones_like(x[:, :1])]  # (batch_size, 1)
+    if degree >= 1:
+        p_prev, p_cur = torch.ones_like(x), x
+        cols.append(p_cur)
+        for n in range(2, degree + 1):
+            # n P_n = (2n - 1) x P_{n-1} - (n - 1) P_{n-2}
+            p_prev, p_cur = p_cur, ((2 * n - 1) / n) * x * p_cur - ((n - 1) / n) * p_prev
+            cols.append(p_cur)
+    return torch.cat(cols, dim=1)  # (batch_size, 1 + degree * num_inputs)
+
+
+def legendre_polynomial_p(x: torch.Tensor, n: int) -> torch.Tensor:
+    """Compute the n-th Legendre polynomial ``P_n(x)`` elementwise.
+
+    Args:
+        x: Tensor of any shape.
+        n: Non-negative degree.
+
+    Returns:
+        ``P_n(x)``, shaped like ``x``.
+
+    Example:
+        >>> z = torch.linspace(-1, 1, 5)
+        >>> legendre_polynomial_p(z, 2).shape
+        torch.Size([5])
+    """
+    n = check_nonnegative_int("n", n)
+    check_tensor("x", x)
+    flat = x.reshape(-1, 1)  # (numel, 1)
+    return legendre_columns(flat, n)[:, n].reshape(x.shape)  # back to x's shape
+
+
+class PolynomialChaosExpansion(SurrogateModel):
+    """Polynomial chaos expansion with Legendre basis.
+
+    The index set, its order and the gather table come from ``polymix_core.PCESpec``.
+    A forward pass builds the Legendre table for all degrees once, the basis
+    ``(batch_size, num_terms)`` by one gather and a product over at most ``degree``
+    slots, and the outputs of all samples and outputs by one matmul, in ``x``'s
+    dtype and on its device. The coefficient of term ``k``, output ``o`` sits at
+    ``k * num_outputs + o``.
+
+    Example:
+        >>> surrogate = PolynomialChaosExpansion(num_inputs=1, degree=2)
+        >>> params = torch.randn(5, surrogate.num_params())
+        >>> x = torch.linspace(-1, 1, 20).unsqueeze(-1)
+        >>> surrogate(x, params).shape
+        torch.Size([5, 20, 1])
+    """
+
+    multi_indices: torch.Tensor
+    _gather: torch.Tensor
+
+    def __init__(self, num_inputs: int, num_outputs: int = 1, degree: int = 3, *, q: float = 1.0) -> None:
+        """Pre-compute the index set (a persistent buffer, as in pypolymix) and the gather table.
+
+        Args:
+            num_inputs: Number of inputs ``d``.
+            num_outputs: Number of outputs.
+            degree: Maximal total degree ``p``.
+            q: Hyperbolic-cross exponent in ``(0, 1]``; ``1`` is the total-order set.
+        """
+        spec = PCESpec(num_inputs, num_outputs, degree, q)  # validates
+        super().__init__()
+        self._spec = spec
+        self.num_inputs = spec.num_inputs
+        self.num_outputs = spec.num_outputs
+        self.degree = spec.degree
+        self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
+        self.register_buffer("_gather", torch.tensor(spec.gather_indices, dtype=torch.long), persistent=False)
+
+    @property
+    def spec(self) -> PCESpec:
+        """The ``polymix_core.PCESpec``."""
+        return self._spec
+
+    @property
+    def num_terms(self) -> int:
+        """Number of terms in the expansion (``C(d + p, d)`` for total order)."""
+        return self._spec.num_terms
+
+    def num_params(self) -> int:
+        """Return ``num_terms * num_outputs``."""
+        return self._spec.num_params
+
+    def basis(self, x: torch.Tensor) -> torch.Tensor:
+        """Basis matrix ``(batch_size, num_terms)`` at ``x (batch_size, num_inputs)``."""
+        flat = legendre_columns(x, self.degree)  # (batch_size, 1 + degree * num_inputs)
+        return flat[:, self._gather].prod(dim=1)  # (batch_size, num_slots, num_terms) -> (batch_size, num_terms)
+
+    def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        """Evaluate the polynomial chaos expansion.
+
+        Args:
+            x: Sample points ``(batch_size, num_inputs)``.
+            params: Coefficients ``(num_samples, num_params)``, same dtype and device as ``x``.
+
+        Returns:
+            PCE evaluations ``(num_samples, batch_size, num_outputs)``.
+
+        Raises:
+            ShapeError: ``x`` or ``params`` has the wrong rank or width.
+            PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
+        """
+        check_forward_args(x, params, self.num_inputs, self._spec.num_params)
+        return self._forward(x, params)
+
+    def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
+        num_samples, batch_size = params.shape[0], x.shape[0]
+        num_terms, num_outputs = self._spec.num_terms, self.num_outputs
+        basis = self.basis(x)  # (batch_size, num_terms)
+        coeffs = params.reshape(num_samples, num_terms, num_outputs)  # (num_samples, num_terms, num_outputs)
+        coeffs = coeffs.transpose(0, 1).reshape(num_terms, num_samples * num_outputs)  # (num_terms, S * O)
+        y = basis @ coeffs  # (batch_size, num_samples * num_outputs): one matmul for every sample and output
+        return y.reshape(batch_size, num_samples, num_outputs).transpose(0, 1)  # (num_samples, batch_size, O)
+
+    def _load_from_state_dict(self, state_dict: Any, prefix: str, *args: Any, **kwargs: Any) -> None:
+        # The index set is fixed by the architecture; refuse a checkpoint of another one before loading anything.
+        key = prefix + "multi_indices"
+        if key in state_dict:
+            loaded = state_dict[key]
+            if tuple(loaded.shape) != tuple(self.multi_indices.shape) or not torch.equal(
+                loaded.to(self.multi_indices.device, torch.long), self.multi_indices
+            ):
+                raise ConfigurationError(
+                    f"{key}: expected the index set of this expansion (shape {tuple(self.multi_indices.shape)}), "
+                    f"received a different one (shape {tuple(loaded.shape)})"
+                )
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
