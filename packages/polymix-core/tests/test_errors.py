@@ -53,8 +53,13 @@ def test_every_public_exception_is_in_the_family():
         "PolymixTypeError",
         "ShapeError",
         "ConfigurationError",
+        "DistributionUnavailableError",
     }
     assert all(issubclass(e, PolymixError) for e in excs)
+
+
+def test_distribution_unavailable_is_a_runtime_error_as_in_pypolymix():
+    assert issubclass(polymix_core.DistributionUnavailableError, RuntimeError)
 
 
 @pytest.mark.parametrize(
