@@ -46,6 +46,7 @@ from ._index_sets import (
 )
 from ._legendre import (
     basis_gather_indices as basis_gather_indices,
+    legendre_columns as legendre_columns,
     legendre_table as legendre_table,
     pce_basis as pce_basis,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "group_spec_from_dict",
     "hyperbolic_cross_indices",
     "inverse_softplus",
+    "legendre_columns",
     "legendre_table",
     "num_total_order_terms",
     "pce_basis",

@@ -13,7 +13,7 @@ from array_api_compat import array_namespace, device as array_device
 
 from ._errors import ShapeError, check_nonnegative_int
 
-__all__ = ["legendre_table", "basis_gather_indices", "pce_basis"]
+__all__ = ["legendre_table", "legendre_columns", "basis_gather_indices", "pce_basis"]
 
 
 def _legendre_powers(x: Any, degree: int, xp: Any) -> list[Any]:
@@ -50,6 +50,29 @@ def legendre_table(x: Any, degree: int, xp: Any = None) -> Any:
     return xp.stack([xp.ones_like(x), *_legendre_powers(x, degree, xp)], axis=-1)  # (*S, degree + 1)
 
 
+def legendre_columns(x: Any, degree: int, xp: Any = None) -> Any:
+    """Flat Legendre table of a 2-D input: the gather source of ``pce_basis``.
+
+    Args:
+        x: ``(batch_size, num_inputs)`` array.
+        degree: Highest degree ``p``.
+        xp: Array namespace; inferred from ``x`` when ``None``.
+
+    Returns:
+        ``(batch_size, 1 + degree * num_inputs)``: a column of ones, then ``P_n(x_i)`` at
+        column ``1 + (n - 1) * num_inputs + i``, all degrees from one three-term recurrence.
+
+    Example:
+        >>> import numpy as np
+        >>> legendre_columns(np.array([[0.5, 2.0]]), 2).tolist()
+        [[1.0, 0.5, 2.0, -0.125, 5.5]]
+    """
+    degree = check_nonnegative_int("degree", degree)
+    xp = array_namespace(x) if xp is None else xp
+    ones = xp.ones_like(x[:, :1])  # (batch_size, 1): x's dtype and device without querying them
+    return xp.concat([ones, *_legendre_powers(x, degree, xp)], axis=1)  # (batch_size, 1 + degree * num_inputs)
+
+
 def basis_gather_indices(multi_indices: np.ndarray) -> np.ndarray:
     """Column indices that build the PCE basis by gather-and-product.
 
@@ -80,14 +103,21 @@ def basis_gather_indices(multi_indices: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(cols.T)  # (num_slots, num_terms)
 
 
-def pce_basis(x: Any, multi_indices: np.ndarray, gather: np.ndarray | None = None, xp: Any = None) -> Any:
+def pce_basis(
+    x: Any, multi_indices: np.ndarray, gather: Any = None, xp: Any = None, *, degree: int | None = None
+) -> Any:
     """PCE basis matrix: products of Legendre polynomials over the inputs.
 
     Args:
         x: ``(batch_size, num_inputs)`` array.
         multi_indices: ``(num_terms, num_inputs)`` index set.
-        gather: Precomputed ``basis_gather_indices(multi_indices)``; computed when ``None``.
-        xp: Array namespace; inferred from ``x`` when ``None``.
+        gather: Precomputed ``basis_gather_indices(multi_indices)``, as numpy or as an integer
+            array of ``x``'s namespace already on its device (a backend's buffer: no copy per call);
+            computed when ``None``.
+        xp: Array namespace; inferred from ``x`` when ``None``. Passing it (with a native
+            ``gather``) keeps the call free of namespace and device look-ups, as tracing
+            compilers such as ``torch.compile`` prefer.
+        degree: ``multi_indices.max()``, when the caller knows it (e.g. ``PCESpec.degree``).
 
     Returns:
         ``(batch_size, num_terms)`` array in ``x``'s dtype and on its device.
@@ -99,18 +129,18 @@ def pce_basis(x: Any, multi_indices: np.ndarray, gather: np.ndarray | None = Non
         [[1.0, 2.0, 0.5]]
     """
     xp = array_namespace(x) if xp is None else xp
-    multi_indices = np.asarray(multi_indices)
-    if x.ndim != 2 or x.shape[1] != multi_indices.shape[1]:
+    num_inputs = multi_indices.shape[1]
+    if x.ndim != 2 or x.shape[1] != num_inputs:
         raise ShapeError(
-            f"x: expected a 2-D array of shape (batch_size, {multi_indices.shape[1]}), received shape {tuple(x.shape)}"
+            f"x: expected a 2-D array of shape (batch_size, {num_inputs}), received shape {tuple(x.shape)}"
         )
-    degree = int(multi_indices.max(initial=0))
+    if degree is None:
+        degree = int(np.max(multi_indices, initial=0))
     if gather is None:
         gather = basis_gather_indices(multi_indices)
-    ones = xp.ones((x.shape[0], 1), dtype=x.dtype, device=array_device(x))  # (batch_size, 1)
-    flat = xp.concat([ones, *_legendre_powers(x, degree, xp)], axis=1)  # (batch_size, 1 + degree * num_inputs)
-    idx = xp.asarray(gather, device=array_device(x))  # (num_slots, num_terms)
+    flat = legendre_columns(x, degree, xp)  # (batch_size, 1 + degree * num_inputs)
+    idx = xp.asarray(gather, device=array_device(x)) if isinstance(gather, np.ndarray) else gather
     basis = xp.take(flat, idx[0, ...], axis=1)  # (batch_size, num_terms)
-    for s in range(1, gather.shape[0]):  # at most `degree` slots, never one per term
+    for s in range(1, idx.shape[0]):  # at most `degree` slots, never one per term
         basis = basis * xp.take(flat, idx[s, ...], axis=1)
     return basis

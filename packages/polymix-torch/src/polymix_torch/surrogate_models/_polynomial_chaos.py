@@ -4,35 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat.torch as xp_torch
 import torch
-from polymix_core import ConfigurationError, PCESpec, check_nonnegative_int
+from polymix_core import ConfigurationError, PCESpec, check_nonnegative_int, legendre_columns, pce_basis
 
 from .._validation import check_forward_args, check_tensor
 from ._base import SurrogateModel
 
-__all__ = ["PolynomialChaosExpansion", "legendre_polynomial_p", "legendre_columns"]
-
-
-def legendre_columns(x: torch.Tensor, degree: int) -> torch.Tensor:
-    """The flat Legendre table of ``polymix_core.basis_gather_indices``.
-
-    Args:
-        x: Inputs ``(batch_size, num_inputs)``.
-        degree: Highest degree ``p``.
-
-    Returns:
-        ``(batch_size, 1 + degree * num_inputs)``: a column of ones, then ``P_n(x_i)`` at
-        ``1 + (n - 1) * num_inputs + i``, all degrees from one three-term recurrence.
-    """
-    cols = [torch.ones_like(x[:, :1])]  # (batch_size, 1)
-    if degree >= 1:
-        p_prev, p_cur = torch.ones_like(x), x
-        cols.append(p_cur)
-        for n in range(2, degree + 1):
-            # n P_n = (2n - 1) x P_{n-1} - (n - 1) P_{n-2}
-            p_prev, p_cur = p_cur, ((2 * n - 1) / n) * x * p_cur - ((n - 1) / n) * p_prev
-            cols.append(p_cur)
-    return torch.cat(cols, dim=1)  # (batch_size, 1 + degree * num_inputs)
+__all__ = ["PolynomialChaosExpansion", "legendre_polynomial_p"]
 
 
 def legendre_polynomial_p(x: torch.Tensor, n: int) -> torch.Tensor:
@@ -53,7 +32,7 @@ def legendre_polynomial_p(x: torch.Tensor, n: int) -> torch.Tensor:
     n = check_nonnegative_int("n", n)
     check_tensor("x", x)
     flat = x.reshape(-1, 1)  # (numel, 1)
-    return legendre_columns(flat, n)[:, n].reshape(x.shape)  # back to x's shape
+    return legendre_columns(flat, n, xp=xp_torch)[:, n].reshape(x.shape)  # back to x's shape
 
 
 class PolynomialChaosExpansion(SurrogateModel):
@@ -111,8 +90,10 @@ class PolynomialChaosExpansion(SurrogateModel):
 
     def basis(self, x: torch.Tensor) -> torch.Tensor:
         """Basis matrix ``(batch_size, num_terms)`` at ``x (batch_size, num_inputs)``."""
-        flat = legendre_columns(x, self.degree)  # (batch_size, 1 + degree * num_inputs)
-        return flat[:, self._gather].prod(dim=1)  # (batch_size, num_slots, num_terms) -> (batch_size, num_terms)
+        # The shared array-API basis of polymix_core, fed this module's index buffer (already on x's device).
+        return pce_basis(
+            x, self._spec.multi_indices, self._gather, xp=xp_torch, degree=self.degree
+        )  # (batch_size, num_terms)
 
     def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """Evaluate the polynomial chaos expansion.
