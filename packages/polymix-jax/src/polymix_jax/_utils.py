@@ -1,0 +1,116 @@
+"""Small helpers shared by every module: dtypes, PRNG keys, array conversion.
+
+Everything here looks at static information only (shapes, dtypes, Python values),
+so it runs at trace time and never inspects traced values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from polymix_core import PolymixTypeError, PolymixValueError
+
+__all__ = ["default_float_dtype", "float_dtype_of", "as_float_array", "check_key", "split_keys"]
+
+
+def default_float_dtype() -> np.dtype:
+    """float32, or float64 when ``jax_enable_x64`` is on.
+
+    Example:
+        >>> default_float_dtype()
+        dtype('float32')
+    """
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def float_dtype_of(*arrays: Any) -> np.dtype:
+    """The widest floating dtype among ``arrays`` (integers are ignored), else the default.
+
+    jax's own promotion is avoided on purpose: under ``jax_numpy_dtype_promotion="strict"``
+    it refuses float32 with float64, and polymix casts explicitly instead.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> float_dtype_of(jnp.zeros(2, jnp.int32), jnp.zeros(2, jnp.float32))
+        dtype('float32')
+    """
+    floats = [np.dtype(a.dtype) for a in arrays if jnp.issubdtype(a.dtype, jnp.floating)]
+    if not floats:
+        return default_float_dtype()
+    widest = max(floats, key=lambda d: d.itemsize)
+    return np.dtype(jax.dtypes.canonicalize_dtype(widest))
+
+
+def as_float_array(name: str, value: Any, dtype: Any = None) -> jax.Array:
+    """Convert ``value`` to a jax array of a floating dtype (``dtype`` or its own float dtype).
+
+    Args:
+        name: Argument name used in the error message.
+        value: Array-like (jax or numpy array, nested sequence, scalar).
+        dtype: Target dtype; ``None`` keeps a floating dtype and maps integers to the default float.
+
+    Raises:
+        PolymixTypeError: ``value`` is not numeric.
+    """
+    try:
+        arr = value if isinstance(value, jax.Array) else jnp.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise PolymixTypeError(f"{name}: expected a numeric array, received {type(value).__name__}") from err
+    if not (jnp.issubdtype(arr.dtype, jnp.floating) or jnp.issubdtype(arr.dtype, jnp.integer)):
+        raise PolymixTypeError(f"{name}: expected a real floating or integer array, received dtype {arr.dtype}")
+    target = float_dtype_of(arr) if dtype is None else np.dtype(dtype)
+    return arr if arr.dtype == target else arr.astype(target)
+
+
+def _is_key(key: Any) -> bool:
+    dtype = getattr(key, "dtype", None)
+    if dtype is None:
+        return False
+    if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return True
+    # Legacy raw keys (jax.random.PRNGKey): a 1-D uint32 array.
+    return np.dtype(dtype) == np.uint32 and getattr(key, "ndim", None) == 1
+
+
+def check_key(key: Any, purpose: str) -> Any:
+    """Return ``key`` if it is a jax PRNG key, else raise a message that says why one is needed.
+
+    Args:
+        key: ``jax.random.key(...)`` (or a legacy ``jax.random.PRNGKey``), or ``None``.
+        purpose: What the key is for, e.g. ``"IIDGaussianGroup 'nn' draws its samples"``.
+
+    Raises:
+        PolymixValueError: ``key`` is ``None``.
+        PolymixTypeError: ``key`` is not a PRNG key.
+
+    Example:
+        >>> check_key(None, "sampling")
+        Traceback (most recent call last):
+        ...
+        polymix_core._errors.PolymixValueError: key: expected a jax PRNG key ... because sampling, received None
+    """
+    if key is None:
+        raise PolymixValueError(
+            f"key: expected a jax PRNG key (e.g. jax.random.key(0)) because {purpose}, received None"
+        )
+    if not _is_key(key):
+        raise PolymixTypeError(
+            f"key: expected a jax PRNG key (e.g. jax.random.key(0)) because {purpose}, "
+            f"received {type(key).__name__} with dtype {getattr(key, 'dtype', None)}"
+        )
+    return key
+
+
+def split_keys(key: Any, num: int) -> list[Any]:
+    """``num`` independent keys from ``key``, or ``num`` times ``None`` when ``key`` is ``None``.
+
+    A missing key is passed on so that only the consumer that really needs randomness raises.
+    """
+    if key is None:
+        return [None] * num
+    check_key(key, "it is split between parameter groups")
+    keys = jax.random.split(key, num)  # (num,) keys
+    return [keys[i] for i in range(num)]

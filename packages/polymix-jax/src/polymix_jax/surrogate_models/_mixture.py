@@ -1,0 +1,233 @@
+"""``GatingNetwork`` and ``MixtureOfExperts``; identical experts run as one batched call."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from polymix_core import GatingSpec, MixtureSpec, MLPSpec, PCESpec, PolymixTypeError
+
+from .._activations import resolve_activation
+from ._base import SurrogateModel, prepare_inputs
+from ._neural_network import NeuralNetwork, mlp_apply
+from ._polynomial_chaos import PolynomialChaosExpansion, pce_apply
+
+__all__ = ["GatingNetwork", "MixtureOfExperts"]
+
+
+class GatingNetwork(SurrogateModel):
+    """Gating network that outputs mixture weights via softmax.
+
+    An MLP (``NeuralNetwork``) with ``num_outputs = num_experts`` followed by a softmax
+    over experts.
+
+    Args:
+        num_inputs: Input width.
+        num_experts: Number of experts (outputs).
+        width: Hidden-layer width of the underlying network.
+        depth: Number of hidden layers.
+        activation: Hidden activation (callable or name).
+
+    Example:
+        >>> import jax
+        >>> import jax.numpy as jnp
+        >>> gating = GatingNetwork(num_inputs=1, num_experts=3, width=8)
+        >>> params = jax.random.normal(jax.random.key(0), (2, gating.num_params()))
+        >>> x = jnp.zeros((4, 1))
+        >>> gating(x, params).shape
+        (2, 4, 3)
+    """
+
+    network: NeuralNetwork
+    num_inputs: int = eqx.field(static=True)
+    num_experts: int = eqx.field(static=True)
+    spec: GatingSpec = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_inputs: int,
+        num_experts: int,
+        width: int = 16,
+        depth: int = 1,
+        activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
+    ):
+        name, _ = resolve_activation(activation)
+        self.spec = GatingSpec(num_inputs, num_experts, width, depth, name)  # validates, naming num_experts
+        self.network = NeuralNetwork(num_inputs, num_experts, width, depth, activation)
+        self.num_inputs, self.num_experts = self.spec.num_inputs, self.spec.num_experts
+
+    @property
+    def num_outputs(self) -> int:
+        """Same as ``num_experts``."""
+        return self.num_experts
+
+    def num_params(self) -> int:
+        """Parameter count of the underlying network."""
+        return self.spec.num_params
+
+    def _weights(self, x: jax.Array, params: jax.Array) -> jax.Array:
+        logits = mlp_apply(self.network.spec, self.network.activation, x, params)  # (s, batch_size, num_experts)
+        return jax.nn.softmax(logits, axis=-1)
+
+    def forward(self, x: Any, params: Any) -> jax.Array:
+        """Compute mixture weights.
+
+        Args:
+            x: ``(batch_size, num_inputs)``.
+            params: ``(num_samples, num_params)``.
+
+        Returns:
+            Gating weights ``(num_samples, batch_size, num_experts)``, summing to one over experts.
+        """
+        x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        return self._weights(x, params)
+
+
+def _apply_expert(expert: SurrogateModel, x: jax.Array, params: jax.Array) -> jax.Array:
+    if isinstance(expert, NeuralNetwork):
+        return mlp_apply(expert.spec, expert.activation, x, params)
+    assert isinstance(expert, PolynomialChaosExpansion)  # guaranteed by MixtureOfExperts.__init__
+    return pce_apply(expert.spec, x, params)
+
+
+def _expert_batches(spec: MixtureSpec, experts: Sequence[SurrogateModel]) -> tuple[tuple[int, ...], ...]:
+    """``spec.expert_batches``, split further where experts hold different custom activations.
+
+    Two ``"custom"`` MLP specs compare equal although their callables differ, and only
+    experts with the same callable can share one batched call.
+    """
+    out: list[tuple[int, ...]] = []
+    for batch in spec.expert_batches:
+        groups: dict[Any, list[int]] = {}
+        for i in batch:
+            groups.setdefault(getattr(experts[i], "activation", None), []).append(i)
+        out.extend(tuple(g) for g in groups.values())
+    return tuple(out)
+
+
+class MixtureOfExperts(SurrogateModel):
+    """Mixture of Experts surrogate model compatible with stochastic parameter sampling.
+
+    Flat layout: expert 0's block, expert 1's block, ..., then the gating block.
+    Experts of identical architecture are evaluated as one batched call on their
+    stacked parameter blocks; mixed experts still work (one call per architecture).
+
+    Args:
+        experts: ``NeuralNetwork`` or ``PolynomialChaosExpansion`` experts agreeing on
+            ``num_inputs`` and ``num_outputs``.
+        gating_network: A ``GatingNetwork`` with ``num_experts == len(experts)``.
+
+    Example:
+        >>> import jax
+        >>> from polymix_jax.surrogate_models import NeuralNetwork
+        >>> experts = [NeuralNetwork(num_inputs=1, num_outputs=1, width=4) for _ in range(2)]
+        >>> gating = GatingNetwork(num_inputs=1, num_experts=len(experts))
+        >>> moe = MixtureOfExperts(experts, gating)
+        >>> k1, k2 = jax.random.split(jax.random.key(0))
+        >>> params = jax.random.normal(k1, (3, moe.num_params()))
+        >>> x = jax.random.normal(k2, (5, 1))
+        >>> moe(x, params).shape
+        (3, 5, 1)
+    """
+
+    experts: tuple[SurrogateModel, ...]
+    gating_network: GatingNetwork
+    num_inputs: int = eqx.field(static=True)
+    num_outputs: int = eqx.field(static=True)
+    num_experts: int = eqx.field(static=True)
+    spec: MixtureSpec = eqx.field(static=True)
+    _batches: tuple[tuple[int, ...], ...] = eqx.field(static=True)
+
+    def __init__(self, experts: Sequence[SurrogateModel], gating_network: GatingNetwork):
+        experts = tuple(experts)
+        for i, e in enumerate(experts):
+            if not isinstance(e, (NeuralNetwork, PolynomialChaosExpansion)):
+                raise PolymixTypeError(
+                    f"experts[{i}]: expected a NeuralNetwork or PolynomialChaosExpansion, received {type(e).__name__}"
+                )
+        if not isinstance(gating_network, GatingNetwork):
+            raise PolymixTypeError(
+                f"gating_network: expected a GatingNetwork, received {type(gating_network).__name__}"
+            )
+        expert_specs: tuple[MLPSpec | PCESpec, ...] = tuple(e.spec for e in experts)  # type: ignore[attr-defined]
+        self.spec = MixtureSpec(expert_specs, gating_network.spec)
+        self.experts, self.gating_network = experts, gating_network
+        self.num_inputs, self.num_outputs = self.spec.num_inputs, self.spec.num_outputs
+        self.num_experts = self.spec.num_experts
+        self._batches = _expert_batches(self.spec, experts)
+
+    @property
+    def param_slices(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` of every expert's block, then the gating block (pypolymix's attribute)."""
+        return [(s.start, s.stop) for s in self.spec.slices]
+
+    def num_params(self) -> int:
+        """Total number of scalar parameters across all experts and the gating network."""
+        return self.spec.num_params
+
+    def _stacked(self, params: jax.Array, batch: tuple[int, ...]) -> jax.Array:
+        """Parameter blocks of the experts in ``batch``: ``(num_samples, len(batch), expert_num_params)``."""
+        size = self.spec.experts[batch[0]].num_params
+        first = self.spec.slices[batch[0]].start
+        if batch == tuple(range(batch[0], batch[0] + len(batch))):
+            # Adjacent identical experts are one contiguous block: a slice, no gather.
+            block = params[:, first : first + len(batch) * size]  # (num_samples, len(batch) * size)
+            return block.reshape(params.shape[0], len(batch), size)  # (num_samples, len(batch), size)
+        return params[:, self.spec.expert_param_index(batch)]  # (num_samples, len(batch), size)
+
+    def _expert_outputs(self, x: jax.Array, params: jax.Array) -> jax.Array:
+        num_samples = params.shape[0]
+        outs = []
+        for batch in self._batches:  # one iteration per distinct architecture, not per expert
+            stacked = self._stacked(params, batch)  # (num_samples, n_batch, size)
+            flat = stacked.reshape(num_samples * len(batch), -1)  # (num_samples * n_batch, size)
+            y = _apply_expert(self.experts[batch[0]], x, flat)  # (num_samples * n_batch, batch_size, num_outputs)
+            outs.append(y.reshape(num_samples, len(batch), *y.shape[1:]))  # (s, n_batch, batch_size, num_outputs)
+        y = outs[0] if len(outs) == 1 else jnp.concatenate(outs, axis=1)  # (s, num_experts, b, o), batch order
+        order = [i for batch in self._batches for i in batch]
+        if order != list(range(self.num_experts)):
+            y = y[:, np.argsort(order)]  # back to expert order
+        return y
+
+    def _gating_weights(self, x: jax.Array, params: jax.Array) -> jax.Array:
+        sl = self.spec.slices[-1]
+        return self.gating_network._weights(x, params[:, sl.start : sl.stop])
+
+    def get_expert_outputs(self, x: Any, params: Any) -> jax.Array:
+        """Evaluate each expert with the parameter block assigned to it.
+
+        Args:
+            x: ``(batch_size, num_inputs)``.
+            params: ``(num_samples, num_params)``.
+
+        Returns:
+            ``(num_samples, num_experts, batch_size, num_outputs)``.
+        """
+        x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        return self._expert_outputs(x, params)
+
+    def get_gating_weights(self, x: Any, params: Any) -> jax.Array:
+        """Compute the mixture weights produced by the gating network.
+
+        Returns:
+            ``(num_samples, batch_size, num_experts)``.
+        """
+        x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        return self._gating_weights(x, params)
+
+    def forward(self, x: Any, params: Any) -> jax.Array:
+        """Gated combination of the experts for every parameter sample.
+
+        Args:
+            x: ``(batch_size, num_inputs)``.
+            params: ``(num_samples, num_params)``.
+
+        Returns:
+            ``(num_samples, batch_size, num_outputs)``.
+        """
+        x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        weights = self._gating_weights(x, params)  # (num_samples, batch_size, num_experts)
+        return jnp.einsum("sbe,sebo->sbo", weights, self._expert_outputs(x, params))

@@ -1,0 +1,133 @@
+"""``NeuralNetwork``: a fully connected network whose weights arrive as sampled flat vectors."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax import lax
+from polymix_core import MLPSpec
+
+from .._activations import resolve_activation
+from ._base import SurrogateModel, prepare_inputs
+
+__all__ = ["NeuralNetwork", "mlp_apply"]
+
+
+def _layer(spec: MLPSpec, params: jax.Array, j: int) -> tuple[jax.Array, jax.Array]:
+    """Weight ``(num_samples, fan_in, fan_out)`` and bias ``(num_samples, fan_out)`` of layer ``j``."""
+    w_sl, b_sl = spec.slices[2 * j], spec.slices[2 * j + 1]
+    num_samples = params.shape[0]
+    w = params[:, w_sl.start : w_sl.stop].reshape(num_samples, *w_sl.shape)  # (num_samples, fan_in, fan_out)
+    b = params[:, b_sl.start : b_sl.stop]  # (num_samples, fan_out)
+    return w, b
+
+
+def mlp_apply(
+    spec: MLPSpec, activation: Callable[[jax.Array], jax.Array], x: jax.Array, params: jax.Array
+) -> jax.Array:
+    """Batched MLP forward on validated, same-dtype inputs.
+
+    The hidden-to-hidden layers (``depth - 1`` of them, identical shapes, contiguous in the
+    flat layout) run as one ``lax.scan``, so compile time does not grow with depth.
+
+    Args:
+        spec: The architecture (slices from polymix-core).
+        activation: Hidden activation.
+        x: ``(batch_size, num_inputs)``.
+        params: ``(num_samples, num_params)``.
+
+    Returns:
+        ``(num_samples, batch_size, num_outputs)``.
+    """
+    num_samples = params.shape[0]
+    w, b = _layer(spec, params, 0)
+    # x is shared by every sample: one contraction instead of broadcasting it first.
+    h = jnp.einsum("bi,sio->sbo", x, w) + b[:, None, :]  # (num_samples, batch_size, fan_out)
+    if spec.depth == 0:
+        return h
+    h = activation(h)
+    if spec.depth >= 2:
+        width = spec.width
+        start, stop = spec.slices[2].start, spec.slices[2 * spec.depth - 1].stop
+        block = params[:, start:stop].reshape(num_samples, spec.depth - 1, width * width + width)  # (s, L, w*w + w)
+        block = jnp.moveaxis(block, 1, 0)  # (L, num_samples, width * width + width): scan over layers
+
+        def hidden(h: jax.Array, p: jax.Array) -> tuple[jax.Array, None]:
+            w = p[:, : width * width].reshape(num_samples, width, width)  # (num_samples, width, width)
+            return activation(h @ w + p[:, None, width * width :]), None
+
+        h, _ = lax.scan(hidden, h, block)
+    w, b = _layer(spec, params, spec.depth)
+    return h @ w + b[:, None, :]  # (num_samples, batch_size, num_outputs)
+
+
+class NeuralNetwork(SurrogateModel):
+    """Neural network driven by sampled parameters.
+
+    Flat layout (pypolymix's): for each hidden layer then the output layer, weight
+    ``(in_features, out_features)`` row-major, then bias; ``y = act(x @ W + b)`` on hidden
+    layers, no activation on the output layer.
+
+    Args:
+        num_inputs: Dimensionality of ``x``.
+        num_outputs: Number of response dimensions.
+        width: Hidden-layer width.
+        depth: Number of hidden layers.
+        activation: Callable applied after each hidden layer, or a name from
+            ``polymix_core.ACTIVATIONS``. Default ``jax.nn.relu``.
+
+    Example:
+        >>> import jax
+        >>> surrogate = NeuralNetwork(num_inputs=2, num_outputs=1, width=8, depth=2)
+        >>> surrogate.num_params()
+        105
+        >>> k1, k2 = jax.random.split(jax.random.key(0))
+        >>> params = jax.random.normal(k1, (3, surrogate.num_params()))
+        >>> x = jax.random.normal(k2, (5, 2))
+        >>> surrogate(x, params).shape
+        (3, 5, 1)
+    """
+
+    num_inputs: int = eqx.field(static=True)
+    num_outputs: int = eqx.field(static=True)
+    width: int = eqx.field(static=True)
+    depth: int = eqx.field(static=True)
+    activation: Callable[[jax.Array], jax.Array] = eqx.field(static=True)
+    spec: MLPSpec = eqx.field(static=True)
+
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = 1,
+        width: int = 16,
+        depth: int = 1,
+        activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
+    ):
+        name, fn = resolve_activation(activation)
+        self.spec = MLPSpec(num_inputs, num_outputs, width, depth, name)
+        self.num_inputs, self.num_outputs = self.spec.num_inputs, self.spec.num_outputs
+        self.width, self.depth = self.spec.width, self.spec.depth
+        self.activation = fn
+
+    def num_params(self) -> int:
+        """Return the number of scalar parameters implied by the architecture."""
+        return self.spec.num_params
+
+    def forward(self, x: Any, params: Any) -> jax.Array:
+        """Evaluate the network for every parameter sample in parallel.
+
+        Args:
+            x: ``(batch_size, num_inputs)``.
+            params: ``(num_samples, num_params)``.
+
+        Returns:
+            ``(num_samples, batch_size, num_outputs)`` in the wider floating dtype of ``x`` and ``params``.
+
+        Raises:
+            ShapeError: ``x`` or ``params`` has the wrong rank or width.
+        """
+        x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        return mlp_apply(self.spec, self.activation, x, params)
