@@ -8,7 +8,13 @@ import numpy as np
 import numpyro.distributions as dist
 import pytest
 from _jax_cases import ALL_SPECS, GAUSSIAN_SPECS, PRIOR_SPECS, make_group, random_raw
-from polymix_core import IIDGaussianPriorSpec, LaplacePriorSpec, PolymixTypeError, PolymixValueError, reference
+from polymix_core import (
+    DistributionUnavailableError,
+    IIDGaussianPriorSpec,
+    LaplacePriorSpec,
+    PolymixValueError,
+    reference,
+)
 from polymix_jax.parameter_groups import (
     DeterministicGroup,
     GaussianGroup,
@@ -116,7 +122,9 @@ def test_deterministic_group_repeats_its_point():
     theta = group.sample_parameters(2)
     assert theta.shape == (2, 3)
     np.testing.assert_array_equal(np.asarray(theta), np.asarray(jnp.stack([group.params] * 2)))
-    with pytest.raises(PolymixTypeError, match="DeterministicGroup 'weights': expected a group with a variational"):
+    with pytest.raises(
+        DistributionUnavailableError, match="DeterministicGroup 'weights': expected a group with a variational"
+    ):
         group.variational_distribution()
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from polymix_core import (
     ConfigurationError,
+    DistributionUnavailableError,
     IIDGaussianPriorSpec,
     PolymixTypeError,
     PolymixValueError,
@@ -105,7 +106,7 @@ def test_distribution_loss_is_the_prior_cross_entropy_of_fresh_particles(rng, x6
 
 def test_variational_distribution_raises():
     group = LangevinGroup("c", 2, score_model=NeuralNetwork(2, 2, width=2), key=jax.random.key(0))
-    with pytest.raises(PolymixTypeError, match="implicit Langevin sampler"):
+    with pytest.raises(DistributionUnavailableError, match="implicit Langevin sampler"):
         group.variational_distribution()
     assert group.analytic_kl() is None
 

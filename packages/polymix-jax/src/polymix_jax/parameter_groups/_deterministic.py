@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import DeterministicGroupSpec, PolymixTypeError
+from polymix_core import DeterministicGroupSpec, DistributionUnavailableError
 
 from ..priors import Prior
 from ._base import ParameterGroup, initial_raw
@@ -58,8 +58,8 @@ class DeterministicGroup(ParameterGroup):
         return jnp.broadcast_to(self.params, (num_samples, self.num_params))
 
     def variational_distribution(self) -> dist.Distribution:
-        """Raises ``PolymixTypeError``: a point estimate has no variational distribution."""
-        raise PolymixTypeError(
+        """Raises ``DistributionUnavailableError`` (a ``RuntimeError``, as in torch): a point estimate has none."""
+        raise DistributionUnavailableError(
             f"DeterministicGroup {self.name!r}: expected a group with a variational distribution, "
             "received a point estimate (use sample_parameters or .params)"
         )

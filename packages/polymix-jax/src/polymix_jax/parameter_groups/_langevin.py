@@ -9,7 +9,13 @@ import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
 from jax import lax
-from polymix_core import ConfigurationError, LangevinGroupSpec, PolymixTypeError, ShapeError
+from polymix_core import (
+    ConfigurationError,
+    DistributionUnavailableError,
+    LangevinGroupSpec,
+    PolymixTypeError,
+    ShapeError,
+)
 
 from .._utils import as_float_array, check_key
 from ..priors import Prior
@@ -208,8 +214,8 @@ class LangevinGroup(ParameterGroup):
         return self.sample_transform(self._noise(num_samples, key))
 
     def variational_distribution(self) -> dist.Distribution:
-        """Raises ``PolymixTypeError``: Langevin sampling defines an implicit posterior."""
-        raise PolymixTypeError(
+        """Raises ``DistributionUnavailableError`` (a ``RuntimeError``, as in torch): the posterior is implicit."""
+        raise DistributionUnavailableError(
             f"LangevinGroup {self.name!r}: expected a group with an analytic variational distribution, "
             "received an implicit Langevin sampler (use sample_parameters)"
         )
