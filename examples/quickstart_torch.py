@@ -41,5 +41,5 @@ def fit(data: qp.Data, seed: int = 0) -> dict[str, object]:
         "train_time": train_time,
         "test_samples": test.numpy().astype(np.float64),
         "grid_samples": grid.numpy().astype(np.float64),
-        "final_loss": float(loss),
+        "final_loss": float(loss.detach()),
     }
