@@ -1,0 +1,147 @@
+"""Comparison helpers and reference statistics shared by the conformance tests.
+
+Tolerances (per precision):
+
+* float64: ``|a - e| <= 1e-10 |e| + 1e-12 * scale``,
+* float32: ``|a - e| <= 1e-5 |e| + 1e-5 * scale``,
+
+where ``scale`` is the largest magnitude of the expected array (or a magnitude the
+caller passes, e.g. the size of the terms that cancel in a sum). Statistical checks
+use five standard errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+from polymix_core import conformance, reference
+
+REFERENCE = conformance.adapter()
+#: ``(rtol, atol relative to scale)`` per precision.
+TOLERANCES = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-5)}
+NUM_SE = 5.0
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    dtype: str,
+    *,
+    scale: float | None = None,
+    factor: float = 1.0,
+    what: str = "",
+) -> None:
+    """Assert ``actual`` equals ``expected`` to the precision's tolerance (``factor`` loosens it)."""
+    assert isinstance(actual, np.ndarray), f"{what}: expected a numpy array, received {type(actual).__name__}"
+    assert actual.dtype == np.float64, f"{what}: expected a float64 array (the protocol), received {actual.dtype}"
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape}, received {actual.shape}"
+    assert np.all(np.isfinite(actual)), f"{what}: non-finite values"
+    rtol, arel = TOLERANCES[dtype]
+    if scale is None:
+        scale = float(np.max(np.abs(expected), initial=0.0))
+    tol = factor * (rtol * np.abs(expected) + arel * max(scale, 1e-300))
+    err = np.abs(actual - expected)
+    if np.any(err > tol):
+        worst = np.unravel_index(np.argmax(err - tol), err.shape)
+        raise AssertionError(
+            f"{what} ({dtype}): {int(np.sum(err > tol))}/{err.size} entries out of tolerance; worst at {worst}: "
+            f"actual {actual[worst]!r}, expected {expected[worst]!r}, |diff| {err[worst]:.3e} > tol {tol[worst]:.3e}"
+        )
+
+
+def assert_scalar_close(actual: Any, expected: float, dtype: str, *, scale: float, what: str) -> None:
+    """Scalar version of ``assert_close`` (the protocol returns Python/numpy floats here)."""
+    assert np.ndim(actual) == 0, f"{what}: expected a scalar, received shape {np.shape(actual)}"
+    assert_close(np.asarray(float(actual), dtype=np.float64), expected, dtype, scale=scale, what=what)
+
+
+def assert_within_se(estimate: float, expected: float, se: float, *, what: str) -> None:
+    """``|estimate - expected| <= 5 se``."""
+    assert math.isfinite(estimate), f"{what}: non-finite estimate {estimate!r}"
+    dev = abs(estimate - expected)
+    assert dev <= NUM_SE * se, (
+        f"{what}: estimate {estimate:.6g} vs expected {expected:.6g}: |diff| {dev:.3e} = {dev / se:.2f} standard "
+        f"errors (se {se:.3e}) > {NUM_SE}"
+    )
+
+
+def assert_moments(
+    samples: np.ndarray,
+    mean: np.ndarray,
+    cov: np.ndarray,
+    *,
+    ref_n: int | None = None,
+    what: str,
+) -> None:
+    """Sample mean and covariance of ``samples (n, d)`` within 5 standard errors of ``(mean, cov)``.
+
+    Standard errors: ``sqrt(S_ii / n)`` for mean entries and ``sqrt((S_ii S_jj + S_ij^2) / n)`` for
+    covariance entries (Gaussian fourth moments). When the expected moments are themselves Monte Carlo
+    estimates from ``ref_n`` samples, their variance is added.
+    """
+    n, d = samples.shape
+    inv_n = 1.0 / n + (0.0 if ref_n is None else 1.0 / ref_n)
+    m_hat = samples.mean(axis=0)
+    c_hat = np.cov(samples, rowvar=False).reshape(d, d)
+    var = np.diag(cov)
+    se_mean = np.sqrt(var * inv_n)
+    se_cov = np.sqrt((np.outer(var, var) + cov**2) * inv_n)
+    z_mean = np.abs(m_hat - mean) / se_mean
+    z_cov = np.abs(c_hat - cov) / se_cov
+    assert np.all(z_mean <= NUM_SE), f"{what}: mean off by {z_mean.max():.2f} se: {m_hat} vs {mean}"
+    assert np.all(z_cov <= NUM_SE), (
+        f"{what}: covariance entry {np.unravel_index(np.argmax(z_cov), z_cov.shape)} off by {z_cov.max():.2f} se"
+    )
+
+
+# --------------------------------------------------------------------------- reference statistics
+
+
+def _folded_normal_mean(mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``E|X|`` for ``X ~ N(mu, sigma^2)``."""
+    erf = np.vectorize(math.erf)
+    return sigma * np.sqrt(2.0 / np.pi) * np.exp(-(mu**2) / (2.0 * sigma**2)) + mu * erf(mu / (sigma * np.sqrt(2.0)))
+
+
+def laplace_kl_exact(spec: Any, raw: Any, prior: Any) -> float:
+    """Exact ``KL(q || Laplace)`` of a Gaussian family: ``-H(q) + sum_i E_q[-log p_i(theta_i)]``."""
+    mean, cov = reference.moments(spec, raw)
+    d = mean.shape[0]
+    loc, scale = prior.broadcast(d)
+    entropy = 0.5 * (d * (1.0 + math.log(2.0 * math.pi)) + np.linalg.slogdet(cov)[1])
+    sigma = np.sqrt(np.diag(cov))
+    cross = np.sum(np.log(2.0 * scale) + _folded_normal_mean(mean - loc, sigma) / scale)
+    return float(cross - entropy)
+
+
+@functools.cache
+def laplace_kl_term_sd(family: Any, prior_case: Any) -> float:
+    """The larger per-sample standard deviation of the two unbiased MC estimators of the Laplace KL.
+
+    ``log q - log p`` (both by MC) and ``-log p`` (entropy analytic) are both legitimate; the
+    tolerance covers whichever a backend uses.
+    """
+    spec, raw, prior = family.spec, family.raw, prior_case.spec(family.spec.num_params)
+    noise = np.random.default_rng(12345).standard_normal((200_000, *spec.noise_shape))
+    theta = reference.sample_transform(spec, raw, noise)
+    log_p = reference.prior_log_prob(prior, theta)
+    log_q = reference.log_prob(spec, raw, theta)
+    return float(max(np.std(log_q - log_p), np.std(log_p)))
+
+
+@functools.cache
+def langevin_samples(family: Any) -> np.ndarray:
+    """40,000 final particles of a Langevin family from the reference (cached)."""
+    return REFERENCE.sample(family.spec, family.raw, 40_000, seed=2024, dtype="float64")
+
+
+@functools.cache
+def reference_gradients(case: Any) -> dict[str, np.ndarray]:
+    """Central finite differences of the float64 reference for a ``GradientCase`` (cached)."""
+    return REFERENCE.loss_gradients(
+        case.surrogate, case.family, case.raw, case.prior_spec, case.x(), case.noise(), dtype="float64"
+    )
