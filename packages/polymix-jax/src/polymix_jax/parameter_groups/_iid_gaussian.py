@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import numpyro.distributions as dist
 from polymix_core import IIDGaussianGroupSpec
 
-from ..priors import Prior
+from .._kl import normal_laplace_kl
+from ..priors import LaplacePrior, Prior
 from ._base import ParameterGroup, initial_raw
 
 __all__ = ["IIDGaussianGroup"]
@@ -63,3 +64,10 @@ class IIDGaussianGroup(ParameterGroup):
 
     def _gaussian_parts(self) -> tuple[jax.Array, list[jax.Array], jax.Array]:
         return self.mean, [self.std], 2.0 * jnp.sum(self.log_std)
+
+    def analytic_kl(self) -> jax.Array | None:
+        """Closed-form ``KL(q || p)``: Gaussian priors as every family, plus the Laplace prior (elementwise)."""
+        if isinstance(self.prior, LaplacePrior):
+            loc, scale = self.prior.spec.broadcast(self.num_params)  # (num_params,) each
+            return normal_laplace_kl(self.mean, self.std, jnp.asarray(loc, self.dtype), jnp.asarray(scale, self.dtype))
+        return super().analytic_kl()
