@@ -99,7 +99,7 @@ def parity_baseline(session: nox.Session) -> None:
 
 @nox.session(requires=["parity-baseline"])
 def parity(session: nox.Session) -> None:
-    """Compare polymix-torch (and polymix-jax) with the recorded pypolymix 0.1.9 outputs."""
+    """Compare polymix-torch and polymix-jax with the recorded pypolymix 0.1.9 outputs."""
     _install_torch(session)
     _install_jax(session)
     env = {**THREAD_ENV, "POLYMIX_PARITY_BASELINE": str(ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz")}
