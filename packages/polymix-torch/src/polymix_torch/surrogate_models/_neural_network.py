@@ -18,8 +18,8 @@ class NeuralNetwork(SurrogateModel):
 
     Hidden layers compute ``act(h @ W + b)``, the output layer ``h @ W + b``. The flat
     layout (``polymix_core.MLPSpec``) is, per layer, the weight ``(in_features, out_features)``
-    row-major and then the bias. All samples run as one batched matmul with fused bias
-    (``torch.baddbmm``) per layer.
+    row-major and then the bias. All samples run as one batched matmul per layer, the bias
+    (and a ReLU) added in place on its output.
 
     Example:
         >>> surrogate = NeuralNetwork(num_inputs=2, num_outputs=1, width=8, depth=2)
@@ -58,6 +58,8 @@ class NeuralNetwork(SurrogateModel):
         self.width = spec.width
         self.depth = spec.depth
         self.activation = act
+        # relu is applied in place on the fresh pre-activation (autograd allows it: relu saves its output)
+        self._relu_in_place = act_name == "relu" and (act is F.relu or act is torch.relu)
         # pypolymix's public bookkeeping, read from the spec
         self.layer_shapes = [s.shape for s in spec.slices]
         self.param_slices = [(s.start, s.stop, s.shape) for s in spec.slices]
@@ -101,7 +103,8 @@ class NeuralNetwork(SurrogateModel):
         for j, (w0, w1, fan_in, fan_out, b0, b1) in enumerate(self._layers):
             w = params[:, w0:w1].reshape(num_samples, fan_in, fan_out)  # (num_samples, fan_in, fan_out)
             b = params[:, b0:b1].unsqueeze(1)  # (num_samples, 1, fan_out)
-            h = torch.baddbmm(b, h, w)  # (num_samples, batch_size, fan_out)
+            # bmm, then the bias added in place: baddbmm would first copy the broadcast bias into its output
+            h = torch.bmm(h, w).add_(b)  # (num_samples, batch_size, fan_out)
             if j < last:
-                h = self.activation(h)
+                h = h.relu_() if self._relu_in_place else self.activation(h)
         return h

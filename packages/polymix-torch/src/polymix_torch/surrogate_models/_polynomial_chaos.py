@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import array_api_compat.torch as xp_torch
@@ -73,6 +74,8 @@ class PolynomialChaosExpansion(SurrogateModel):
         self.degree = spec.degree
         self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
         self.register_buffer("_gather", torch.tensor(spec.gather_indices, dtype=torch.long), persistent=False)
+        # (weak reference to x, key of x's storage and version, basis) of the last plain forward; see _basis_of
+        self._basis_cache: tuple[weakref.ref[torch.Tensor], tuple[Any, ...], torch.Tensor] | None = None
 
     @property
     def spec(self) -> PCESpec:
@@ -95,6 +98,49 @@ class PolynomialChaosExpansion(SurrogateModel):
             x, self._spec.multi_indices, self._gather, xp=xp_torch, degree=self.degree
         )  # (batch_size, num_terms)
 
+    def _basis_of(self, x: torch.Tensor) -> torch.Tensor:
+        """``basis(x)``, reused while the same ``x`` comes back unchanged (training on fixed data).
+
+        The basis of the last ``x`` is kept when ``x`` needs no gradient; it is reused only for the
+        same tensor object with the same storage, offset, strides, shape, dtype, device and
+        ``_version`` (any in-place change bumps it), and never under ``torch.compile`` tracing,
+        inference mode or for tensors without storage; otherwise the basis is recomputed.
+        """
+        if (
+            x.requires_grad
+            or torch.compiler.is_compiling()
+            or torch.is_inference_mode_enabled()
+            or x.is_inference()
+            or type(x) is not torch.Tensor
+            or x.device.type == "meta"
+        ):
+            return self.basis(x)
+        try:
+            key = (
+                x.data_ptr(),
+                x.storage_offset(),
+                x.stride(),
+                x.shape,
+                x.dtype,
+                x.device,
+                x._version,
+                self._gather.data_ptr(),
+            )
+        except (RuntimeError, NotImplementedError):  # e.g. functorch-wrapped tensors have no storage
+            return self.basis(x)
+        cache = self._basis_cache
+        if cache is not None and cache[0]() is x and cache[1] == key:
+            return cache[2]
+        basis = self.basis(x)  # (batch_size, num_terms)
+        self._basis_cache = (weakref.ref(x), key, basis)
+        return basis
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the cache holds a weak reference (not picklable) and is cheap to rebuild
+        state = self.__dict__.copy()
+        state["_basis_cache"] = None
+        return state
+
     def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """Evaluate the polynomial chaos expansion.
 
@@ -115,7 +161,7 @@ class PolynomialChaosExpansion(SurrogateModel):
     def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         num_samples, batch_size = params.shape[0], x.shape[0]
         num_terms, num_outputs = self._spec.num_terms, self.num_outputs
-        basis = self.basis(x)  # (batch_size, num_terms)
+        basis = self._basis_of(x)  # (batch_size, num_terms)
         coeffs = params.reshape(num_samples, num_terms, num_outputs)  # (num_samples, num_terms, num_outputs)
         coeffs = coeffs.transpose(0, 1).reshape(num_terms, num_samples * num_outputs)  # (num_terms, S * O)
         y = basis @ coeffs  # (batch_size, num_samples * num_outputs): one matmul for every sample and output
