@@ -15,6 +15,23 @@ from ._base import SurrogateModel, prepare_inputs
 
 __all__ = ["NeuralNetwork", "mlp_apply"]
 
+#: Hidden-to-hidden layers unrolled as a Python loop; deeper networks use one ``lax.scan``.
+_UNROLL_MAX = 8
+#: On CPU, a forward whose hidden activations (all samples) exceed ``_CHUNK_MIN_BYTES`` runs
+#: as a ``lax.map`` over blocks of samples whose activations take about ``_CHUNK_BYTES``, so
+#: that the elementwise passes (bias, activation and their gradients) run from cache.
+_CHUNK_MIN_BYTES = 8 << 20
+_CHUNK_BYTES = 1 << 20
+
+
+def _sample_chunk(spec: MLPSpec, num_samples: int, batch_size: int, itemsize: int) -> int:
+    """Samples per block of the CPU-chunked forward; ``num_samples`` means no chunking."""
+    per_sample = batch_size * max(spec.width if spec.depth else 0, spec.num_outputs) * itemsize
+    if per_sample == 0 or num_samples * per_sample < _CHUNK_MIN_BYTES or jax.default_backend() != "cpu":
+        return num_samples
+    target = max(1, _CHUNK_BYTES // per_sample)
+    return max(c for c in range(1, min(target, num_samples) + 1) if num_samples % c == 0)
+
 
 def _layer(spec: MLPSpec, params: jax.Array, j: int) -> tuple[jax.Array, jax.Array]:
     """Weight ``(num_samples, fan_in, fan_out)`` and bias ``(num_samples, fan_out)`` of layer ``j``."""
@@ -30,8 +47,36 @@ def mlp_apply(
 ) -> jax.Array:
     """Batched MLP forward on validated, same-dtype inputs.
 
-    The hidden-to-hidden layers (``depth - 1`` of them, identical shapes, contiguous in the
-    flat layout) run as one ``lax.scan``, so compile time does not grow with depth.
+    Every sample is evaluated independently; on CPU, large problems run in blocks of samples
+    (``lax.map``) sized to stay in cache, with the same per-sample computation.
+
+    Args:
+        spec: The architecture (slices from polymix-core).
+        activation: Hidden activation.
+        x: ``(batch_size, num_inputs)``.
+        params: ``(num_samples, num_params)``.
+
+    Returns:
+        ``(num_samples, batch_size, num_outputs)``.
+    """
+    num_samples, batch_size = params.shape[0], x.shape[0]
+    chunk = _sample_chunk(spec, num_samples, batch_size, jnp.dtype(params.dtype).itemsize)
+    if chunk == num_samples:
+        return _mlp_block(spec, activation, x, params)
+    blocks = params.reshape(num_samples // chunk, chunk, params.shape[1])  # (num_blocks, chunk, num_params)
+    y = lax.map(lambda p: _mlp_block(spec, activation, x, p), blocks)  # (num_blocks, chunk, batch_size, o)
+    return y.reshape(num_samples, batch_size, spec.num_outputs)
+
+
+def _mlp_block(
+    spec: MLPSpec, activation: Callable[[jax.Array], jax.Array], x: jax.Array, params: jax.Array
+) -> jax.Array:
+    """``mlp_apply`` on one block of samples.
+
+    The layers are unrolled (static slices of ``params``): with no ``lax.scan`` and no
+    re-laid-out copy of the parameter block, XLA fuses each bias add and activation with
+    the neighbouring ops. Hidden-to-hidden layers beyond ``_UNROLL_MAX`` run as one
+    ``lax.scan`` so that compile time stays bounded for very deep networks.
 
     Args:
         spec: The architecture (slices from polymix-core).
@@ -44,12 +89,19 @@ def mlp_apply(
     """
     num_samples = params.shape[0]
     w, b = _layer(spec, params, 0)
-    # x is shared by every sample: one contraction instead of broadcasting it first.
-    h = jnp.einsum("bi,sio->sbo", x, w) + b[:, None, :]  # (num_samples, batch_size, fan_out)
+    # A batched matmul against x broadcast over samples (num_inputs is small) yields the
+    # (num_samples, batch_size, fan_out) layout directly; a plain contraction of the shared x
+    # lets XLA pick a (samples, fan_out, batch) layout and transpose the activations later.
+    xs = lax.optimization_barrier(jnp.broadcast_to(x, (num_samples, *x.shape)))  # (s, batch_size, num_inputs)
+    h = xs @ w + b[:, None, :]  # (num_samples, batch_size, fan_out)
     if spec.depth == 0:
         return h
     h = activation(h)
-    if spec.depth >= 2:
+    if 2 <= spec.depth <= _UNROLL_MAX + 1:
+        for j in range(1, spec.depth):
+            w, b = _layer(spec, params, j)  # (num_samples, width, width), (num_samples, width)
+            h = activation(h @ w + b[:, None, :])
+    elif spec.depth >= 2:
         width = spec.width
         start, stop = spec.slices[2].start, spec.slices[2 * spec.depth - 1].stop
         block = params[:, start:stop].reshape(num_samples, spec.depth - 1, width * width + width)  # (s, L, w*w + w)
