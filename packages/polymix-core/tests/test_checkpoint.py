@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from polymix_core import (
     CHECKPOINT_FORMAT,
+    CheckpointError,
     ConfigurationError,
     DeterministicGroupSpec,
     GatingSpec,
@@ -157,7 +158,7 @@ def test_read_rejects_missing_key(tmp_path):
     arrays = arrays_for(spec)
     del arrays["parameter_groups.4.surrogate_params"]
     _write_raw_npz(tmp_path / "m.npz", spec.to_dict(), arrays)
-    with pytest.raises(ShapeError, match=r"^arrays: expected an entry 'parameter_groups.4.surrogate_params'"):
+    with pytest.raises(CheckpointError, match=r"received missing \['parameter_groups.4.surrogate_params.npy'\]"):
         read_checkpoint(tmp_path / "m.npz")
 
 
@@ -166,9 +167,11 @@ def test_read_rejects_wrong_shape(tmp_path):
     arrays = arrays_for(spec)
     arrays["parameter_groups.1.log_std"] = np.zeros(3)
     _write_raw_npz(tmp_path / "m.npz", spec.to_dict(), arrays)
-    with pytest.raises(ShapeError) as info:
+    with pytest.raises(CheckpointError) as info:
         read_checkpoint(tmp_path / "m.npz")
-    assert str(info.value) == "arrays['parameter_groups.1.log_std']: expected shape (2,), received shape (3,)"
+    assert str(info.value) == (
+        "member parameter_groups.1.log_std.npy: expected shape (2,) (from the spec), received shape (3,)"
+    )
 
 
 def test_read_rejects_unknown_format(tmp_path):
@@ -176,9 +179,9 @@ def test_read_rejects_unknown_format(tmp_path):
     d = spec.to_dict()
     d["format"] = "polymix-checkpoint-v0"
     _write_raw_npz(tmp_path / "m.npz", d, arrays_for(spec))
-    with pytest.raises(ConfigurationError) as info:
+    with pytest.raises(CheckpointError) as info:
         read_checkpoint(tmp_path / "m.npz")
-    assert str(info.value) == "format: expected 'polymix-checkpoint-v1', received 'polymix-checkpoint-v0'"
+    assert str(info.value) == "spec field format: expected 'polymix-checkpoint-v1', received 'polymix-checkpoint-v0'"
 
 
 def test_model_spec_checks_group_total():

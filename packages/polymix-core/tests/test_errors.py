@@ -27,6 +27,9 @@ from polymix_core import (
         (PolymixTypeError, TypeError),
         (ShapeError, ValueError),
         (ConfigurationError, ValueError),
+        (polymix_core.CheckpointError, ValueError),
+        (polymix_core.NumericalError, ArithmeticError),
+        (polymix_core.ResourceLimitError, MemoryError),
     ],
     ids=lambda v: v.__name__,
 )
@@ -54,6 +57,9 @@ def test_every_public_exception_is_in_the_family():
         "ShapeError",
         "ConfigurationError",
         "DistributionUnavailableError",
+        "CheckpointError",
+        "NumericalError",
+        "ResourceLimitError",
     }
     assert all(issubclass(e, PolymixError) for e in excs)
 

@@ -8,17 +8,21 @@ This package imports numpy and array-api-compat only.
 from . import reference as reference
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
+    CheckpointLimits as CheckpointLimits,
     GroupEntry as GroupEntry,
     ModelSpec as ModelSpec,
     read_checkpoint as read_checkpoint,
     write_checkpoint as write_checkpoint,
 )
 from ._errors import (
+    CheckpointError as CheckpointError,
     ConfigurationError as ConfigurationError,
     DistributionUnavailableError as DistributionUnavailableError,
+    NumericalError as NumericalError,
     PolymixError as PolymixError,
     PolymixTypeError as PolymixTypeError,
     PolymixValueError as PolymixValueError,
+    ResourceLimitError as ResourceLimitError,
     ShapeError as ShapeError,
     check_input_shape as check_input_shape,
     check_noise_shape as check_noise_shape,
@@ -41,6 +45,7 @@ from ._group_specs import (
 )
 from ._index_sets import (
     hyperbolic_cross_indices as hyperbolic_cross_indices,
+    num_hyperbolic_cross_terms as num_hyperbolic_cross_terms,
     num_total_order_terms as num_total_order_terms,
     total_order_indices as total_order_indices,
 )
@@ -83,6 +88,8 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "FEATURES",
     "BackendAdapter",
+    "CheckpointError",
+    "CheckpointLimits",
     "ConfigurationError",
     "DeterministicGroupSpec",
     "DistributionUnavailableError",
@@ -100,12 +107,14 @@ __all__ = [
     "MLPSpec",
     "MixtureSpec",
     "ModelSpec",
+    "NumericalError",
     "PCESpec",
     "ParamSlice",
     "PolymixError",
     "PolymixTypeError",
     "PolymixValueError",
     "PriorSpec",
+    "ResourceLimitError",
     "ShapeError",
     "SurrogateSpec",
     "as_float_array",
@@ -122,6 +131,7 @@ __all__ = [
     "inverse_softplus",
     "legendre_columns",
     "legendre_table",
+    "num_hyperbolic_cross_terms",
     "num_total_order_terms",
     "pce_basis",
     "positive_from_raw",
@@ -131,7 +141,7 @@ __all__ = [
     "reference",
     "softplus",
     "surrogate_spec_from_dict",
-    "tril_indices",
     "total_order_indices",
+    "tril_indices",
     "write_checkpoint",
 ]

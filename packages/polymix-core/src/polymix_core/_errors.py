@@ -18,6 +18,9 @@ __all__ = [
     "ShapeError",
     "ConfigurationError",
     "DistributionUnavailableError",
+    "CheckpointError",
+    "NumericalError",
+    "ResourceLimitError",
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive_float",
@@ -49,6 +52,21 @@ class ConfigurationError(PolymixValueError):
 
 class DistributionUnavailableError(PolymixError, RuntimeError):
     """A group has no analytic distribution or closed-form KL (a ``RuntimeError``, as in pypolymix)."""
+
+
+class CheckpointError(PolymixValueError):
+    """A checkpoint file is unreadable, corrupted, foreign, oversized or inconsistent with its spec.
+
+    The message names the archive member or spec field at fault and what was expected.
+    """
+
+
+class NumericalError(PolymixError, ArithmeticError):
+    """A factorisation or transform failed in the working precision; the message names the group and a remedy."""
+
+
+class ResourceLimitError(PolymixError, MemoryError):
+    """A request would allocate more memory than the device has; the message states the allocation."""
 
 
 def _describe(value: Any) -> str:

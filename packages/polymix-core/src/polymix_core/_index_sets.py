@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
+from collections import Counter
 from math import comb
+from typing import Iterator
 
 import numpy as np
 
 from ._errors import ConfigurationError, check_nonnegative_int, check_positive_float, check_positive_int
 
-__all__ = ["num_total_order_terms", "total_order_indices", "hyperbolic_cross_indices"]
+__all__ = ["num_total_order_terms", "num_hyperbolic_cross_terms", "total_order_indices", "hyperbolic_cross_indices"]
 
 
 def num_total_order_terms(num_inputs: int, degree: int) -> int:
@@ -80,13 +83,48 @@ def total_order_indices(num_inputs: int, degree: int) -> np.ndarray:
     return out  # (num_terms, num_inputs)
 
 
+def _admissible_partitions(num_inputs: int, degree: int, q: float) -> Iterator[tuple[int, ...]]:
+    """Non-increasing tuples of positive parts (at most ``num_inputs`` of them) with q-norm <= ``degree``.
+
+    Pruned depth-first: a tuple is extended only while it is admissible, so the work grows with
+    the number of admissible partitions, never with ``num_inputs`` or the total-order set.
+    """
+    limit = degree * (1.0 + 1e-12)  # so that exact boundary cases (e.g. (1, 1) at q=0.5, p=4) are kept
+    stack: list[tuple[tuple[int, ...], int]] = [((), degree)]
+    while stack:
+        parts, largest = stack.pop()
+        if len(parts) == min(num_inputs, degree):
+            continue
+        for a in range(largest, 0, -1):
+            new = (*parts, a)
+            if math.fsum(float(v) ** q for v in new) ** (1.0 / q) <= limit:
+                yield new
+                stack.append((new, a))
+
+
+def _placements(num_inputs: int, parts: tuple[int, ...]) -> int:
+    """Number of index tuples whose non-zero entries are the multiset ``parts``."""
+    m = len(parts)
+    count = comb(num_inputs, m) * math.factorial(m)
+    for mult in Counter(parts).values():
+        count //= math.factorial(mult)
+    return count
+
+
+def _check_q(q: float) -> float:
+    q = check_positive_float("q", q)
+    if q > 1.0:
+        raise ConfigurationError(f"q: expected a number in (0, 1], received {q!r}")
+    return q
+
+
 def hyperbolic_cross_indices(num_inputs: int, degree: int, q: float) -> np.ndarray:
     """Hyperbolic-cross (q-norm) index set: ``(sum_i alpha_i ** q) ** (1/q) <= degree``.
 
     ``q = 1`` gives the total-order set; ``q < 1`` drops high-order interaction
-    terms. The same ordering rule applies. Only indices of total degree at most
-    ``degree`` can qualify (since the q-norm with ``q <= 1`` dominates the 1-norm),
-    so the set is a filtered total-order set, never a filtered tensor grid.
+    terms. The same ordering rule applies. The set is generated directly from the
+    admissible multisets of non-zero entries and their placements, so its cost grows
+    with its own size, not with the (much larger) total-order set.
 
     Args:
         num_inputs: Number of input variables.
@@ -100,12 +138,55 @@ def hyperbolic_cross_indices(num_inputs: int, degree: int, q: float) -> np.ndarr
         >>> hyperbolic_cross_indices(2, 2, 0.5).tolist()
         [[0, 0], [0, 1], [1, 0], [0, 2], [2, 0]]
     """
-    q = check_positive_float("q", q)
-    if q > 1.0:
-        raise ConfigurationError(f"q: expected a number in (0, 1], received {q!r}")
-    full = total_order_indices(num_inputs, degree)  # (n_total, num_inputs)
+    num_inputs = check_positive_int("num_inputs", num_inputs)
+    degree = check_nonnegative_int("degree", degree)
+    q = _check_q(q)
     if q == 1.0:
-        return full
-    qnorm = np.sum(full.astype(np.float64) ** q, axis=1) ** (1.0 / q)  # (n_total,)
-    # Small tolerance so that exact boundary cases (e.g. (1, 1) at q=0.5, p=4) are kept.
-    return full[qnorm <= degree * (1.0 + 1e-12)]
+        return total_order_indices(num_inputs, degree)
+    blocks = [np.zeros((1, num_inputs), dtype=np.int64)]  # the constant term
+    for parts in _admissible_partitions(num_inputs, degree, q):
+        m = len(parts)
+        positions = np.array(list(itertools.combinations(range(num_inputs), m)), dtype=np.int64)  # (C(d, m), m)
+        values = np.array(sorted(set(itertools.permutations(parts))), dtype=np.int64)  # (num_perms, m)
+        block = np.zeros((positions.shape[0], values.shape[0], num_inputs), dtype=np.int64)  # (C, P, d)
+        rows = np.arange(positions.shape[0])[:, None, None]
+        cols = np.arange(values.shape[0])[None, :, None]
+        block[rows, cols, positions[:, None, :]] = values[None, :, :]
+        blocks.append(block.reshape(-1, num_inputs))  # (C * P, num_inputs)
+    out = np.concatenate(blocks, axis=0)  # (num_terms, num_inputs)
+    # lexsort's last key is the primary one: total degree, then column 0 slowest.
+    return out[np.lexsort((*out.T[::-1], out.sum(axis=1)))]
+
+
+def num_hyperbolic_cross_terms(num_inputs: int, degree: int, q: float, *, stop_above: int | None = None) -> int:
+    """Size of ``hyperbolic_cross_indices(num_inputs, degree, q)``, counted without building the set.
+
+    A term is fixed by the multiset of its non-zero entries (an integer partition) and where they
+    sit; each admissible partition contributes its number of placements,
+    ``C(num_inputs, m) * m! / prod(multiplicity!)``.
+
+    Args:
+        num_inputs: Number of inputs ``d``.
+        degree: Maximal q-norm ``p``.
+        q: Norm exponent in ``(0, 1]``.
+        stop_above: Stop counting once the count exceeds this (the returned value is then only
+            known to be larger), bounding the work for untrusted sizes.
+
+    Returns:
+        The number of terms.
+
+    Example:
+        >>> num_hyperbolic_cross_terms(2, 2, 0.5), len(hyperbolic_cross_indices(2, 2, 0.5))
+        (5, 5)
+    """
+    num_inputs = check_positive_int("num_inputs", num_inputs)
+    degree = check_nonnegative_int("degree", degree)
+    q = _check_q(q)
+    if q == 1.0:
+        return comb(num_inputs + degree, num_inputs)
+    total = 1  # the constant term
+    for parts in _admissible_partitions(num_inputs, degree, q):
+        total += _placements(num_inputs, parts)
+        if stop_above is not None and total > stop_above:
+            break
+    return total
