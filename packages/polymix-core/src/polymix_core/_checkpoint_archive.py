@@ -190,7 +190,7 @@ def _read_array(zf: zipfile.ZipFile, member: str, shape: tuple[int, ...]) -> np.
             )
         data = _read_exact(fh, nbytes, member)
     arr = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-    out = np.ascontiguousarray(arr, dtype=np.float64)
+    out = np.array(arr, dtype=np.float64, order="C")  # a writable copy, native byte order
     bad = ~np.isfinite(out)
     if bad.any():
         raise CheckpointError(

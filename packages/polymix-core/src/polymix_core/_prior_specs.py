@@ -25,15 +25,17 @@ __all__ = [
 
 
 def as_float_array(name: str, value: Any) -> np.ndarray:
-    """Convert a hyper-parameter (scalar, sequence, numpy/torch/jax array) to a float64 numpy array."""
+    """A hyper-parameter (scalar, sequence, numpy/torch/jax array) as a read-only float64 numpy copy."""
     if hasattr(value, "detach"):  # torch tensor without importing torch
         value = value.detach().cpu().numpy()
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
+        # a private, read-only copy: later writes to the caller's array cannot invalidate a validated spec
+        arr = np.array(value, dtype=np.float64, copy=True)
+    except (TypeError, ValueError, OverflowError) as err:
         raise ConfigurationError(f"{name}: expected a real number or array, received {value!r}") from err
     if not np.all(np.isfinite(arr)):
         raise ConfigurationError(f"{name}: expected finite values, received {arr!r}")
+    arr.setflags(write=False)
     return arr
 
 
