@@ -8,7 +8,7 @@ from typing import Any, Union
 
 import numpy as np
 import torch
-from polymix_core import PolymixTypeError, ShapeError, read_checkpoint, write_checkpoint
+from polymix_core import CheckpointLimits, PolymixTypeError, ShapeError, read_checkpoint, write_checkpoint
 
 from ._from_spec import build_model
 from ._stochastic_model import StochasticModel
@@ -55,14 +55,23 @@ def load_raw_arrays(model: StochasticModel, arrays: Mapping[str, Any]) -> None:
 
 
 def load_checkpoint(
-    path: PathLike, *, dtype: torch.dtype | None = None, device: Union[str, torch.device] | None = None
+    path: PathLike,
+    *,
+    dtype: torch.dtype | None = None,
+    device: Union[str, torch.device] | None = None,
+    limits: CheckpointLimits | None = None,
 ) -> StochasticModel:
     """Rebuild the model saved at ``path`` (by any polymix backend) and load its parameters.
+
+    The file is untrusted input: it is never unpickled and is validated before anything is
+    allocated (``polymix_core.read_checkpoint``); a ``torch.save`` file gets a message saying
+    what to call instead.
 
     Args:
         path: A checkpoint written by ``save_checkpoint`` of any backend.
         dtype: Floating dtype of the model (default: torch's default dtype).
         device: Device of the model (default: CPU).
+        limits: Size caps of the file (default ``polymix_core.CheckpointLimits()``).
 
     Returns:
         The ``StochasticModel``.
@@ -80,7 +89,7 @@ def load_checkpoint(
     """
     if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
         raise PolymixTypeError(f"dtype: expected a floating torch.dtype or None, received {dtype!r}")
-    spec, arrays = read_checkpoint(path)
+    spec, arrays = read_checkpoint(path, limits=limits)
     model = build_model(spec)
     model.to(device=device, dtype=dtype)
     load_raw_arrays(model, arrays)

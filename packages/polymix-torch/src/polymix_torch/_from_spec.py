@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from polymix_core import (
     ConfigurationError,
@@ -72,7 +73,7 @@ def build_surrogate(spec: Any) -> SurrogateModel:
 
 
 def _f64(value: Any) -> Any:
-    return None if value is None else torch.as_tensor(value, dtype=torch.float64)
+    return None if value is None else torch.tensor(np.asarray(value), dtype=torch.float64)  # a copy
 
 
 def build_prior(spec: Any) -> Prior:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Union, cast
+from collections.abc import Iterable, Mapping
+from typing import Any, Union, cast
 
 import torch
 import torch.nn as nn
-from polymix_core import GroupEntry, ModelSpec, PolymixTypeError, check_group_total, check_input_shape
+from polymix_core import (
+    GroupEntry,
+    ModelSpec,
+    PolymixTypeError,
+    ResourceLimitError,
+    check_group_total,
+    check_input_shape,
+)
 
-from ._validation import check_num_samples, check_tensor
+from ._validation import (
+    check_model_memory,
+    check_num_samples,
+    check_same_kind,
+    check_state_dict,
+    check_tensor,
+)
 from .parameter_groups import ParameterGroup
 from .surrogate_models import SurrogateModel
 
@@ -87,6 +100,20 @@ class StochasticModel(nn.Module):
         """Return the total number of scalar parameters managed across groups."""
         return sum(g.num_params for g in self._groups())
 
+    def _reference(self) -> torch.Tensor:
+        """A raw parameter whose dtype and device every group shares (checked: ``torch.cat`` would fail later)."""
+        groups = self._groups()
+        ref = groups[0]._reference()
+        for g in groups[1:]:
+            other = g._reference()
+            if other.dtype != ref.dtype or other.device != ref.device:
+                raise PolymixTypeError(
+                    f"parameter_groups: expected one dtype and device for every group, received {ref.dtype} on "
+                    f"{ref.device} ({groups[0].name!r}) and {other.dtype} on {other.device} ({g.name!r}); "
+                    "move the whole model with model.to(...)"
+                )
+        return ref
+
     def sample_parameters(self, num_samples: int = 1) -> torch.Tensor:
         """Draw parameter samples from each group and concatenate them.
 
@@ -97,6 +124,9 @@ class StochasticModel(nn.Module):
             Tensor with shape ``(num_samples, surrogate_model.num_params())``.
         """
         num_samples = check_num_samples(num_samples)
+        check_model_memory(
+            self.surrogate_model, self._groups(), num_samples, None, self.num_params(), self._reference()
+        )
         return torch.cat([g.sample_parameters(num_samples) for g in self._groups()], dim=1)
 
     def distribution_loss(self) -> torch.Tensor:
@@ -128,11 +158,29 @@ class StochasticModel(nn.Module):
             >>> y.shape == torch.Size([10, x.shape[0], surrogate_model.num_outputs])
             True
         """
-        # validate before sampling, so that a rejected call leaves Langevin particles untouched
+        # Every check runs before sampling: a rejected call leaves Langevin particles and the random state untouched.
         num_samples = check_num_samples(num_samples)
         check_tensor("x", x)
         num_inputs = getattr(self.surrogate_model, "num_inputs", None)
         if num_inputs is not None:
             check_input_shape("x", x.shape, num_inputs)
+        check_same_kind(("x", "the model's parameters"), x, self._reference())
+        check_model_memory(self.surrogate_model, self._groups(), num_samples, int(x.shape[0]), self.num_params(), x)
         params = self.sample_parameters(num_samples)
-        return self.surrogate_model(x, params)
+        try:
+            return self.surrogate_model(x, params)
+        except torch.OutOfMemoryError as err:
+            raise ResourceLimitError(
+                f"num_samples={num_samples}, batch_size={x.shape[0]}: the forward pass ran out of memory on "
+                f"{x.device} ({err}); use fewer samples or evaluate in chunks"
+            ) from err
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
+
+        Raises:
+            PolymixValueError: missing or unexpected keys (``strict``).
+            ShapeError: an entry of the wrong shape; nothing is loaded then.
+        """
+        check_state_dict(self, state_dict, strict)
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)

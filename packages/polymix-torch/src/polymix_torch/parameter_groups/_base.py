@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -10,6 +11,7 @@ import torch.distributions as td
 import torch.nn as nn
 from polymix_core import DistributionUnavailableError, PolymixTypeError, check_positive_int
 
+from .._validation import check_state_dict
 from ..priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
 
 __all__ = ["ParameterGroup"]
@@ -148,3 +150,13 @@ class ParameterGroup(nn.Module, ABC):
                 pass
         z = self.sample_transform(self._draw_noise(self.kl_num_mc_samples))  # (kl_num_mc_samples, num_params)
         return (q.log_prob(z) - p.log_prob(z)).mean()
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
+
+        Raises:
+            PolymixValueError: missing or unexpected keys (``strict``).
+            ShapeError: an entry of the wrong shape; nothing is loaded then.
+        """
+        check_state_dict(self, state_dict, strict)
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)

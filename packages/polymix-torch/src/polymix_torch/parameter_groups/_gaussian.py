@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributions as td
 import torch.nn as nn
@@ -63,11 +65,23 @@ class GaussianGroup(GaussianFamily):
         dtype = torch.get_default_dtype()
         self.mean = nn.Parameter(torch.tensor(spec.initial["mean"].constant, dtype=dtype))
         self.raw_tril = nn.Parameter(torch.tensor(spec.initial["raw_tril"].constant, dtype=dtype))
+        self._set_index_buffers(spec)
+
+    def _set_index_buffers(self, spec: GaussianGroupSpec) -> None:
+        """The packed-triangle index buffers (also rebuilt for groups pickled by pypolymix)."""
         rows, cols = spec.tril
-        self.register_buffer("_tri_i", torch.tensor(rows, dtype=torch.long), persistent=False)
-        self.register_buffer("_tri_j", torch.tensor(cols, dtype=torch.long), persistent=False)
-        self.register_buffer("_diag_mask", torch.tensor(rows == cols), persistent=False)
-        self.register_buffer("_diag_pos", torch.tensor(spec.diag_positions, dtype=torch.long), persistent=False)
+        device = self.raw_tril.device
+        self.register_buffer("_tri_i", torch.tensor(rows, dtype=torch.long, device=device), persistent=False)
+        self.register_buffer("_tri_j", torch.tensor(cols, dtype=torch.long, device=device), persistent=False)
+        self.register_buffer("_diag_mask", torch.tensor(rows == cols, device=device), persistent=False)
+        diag = torch.tensor(spec.diag_positions, dtype=torch.long, device=device)
+        self.register_buffer("_diag_pos", diag, persistent=False)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "init_scale_diag" not in state:  # pickled by pypolymix, which keeps neither this nor the diagonal's index
+            self.init_scale_diag = GaussianGroupSpec(self.num_params).init_scale_diag
+            self._set_index_buffers(self.spec)
 
     @property
     def spec(self) -> GaussianGroupSpec:
@@ -103,12 +117,6 @@ class GaussianGroup(GaussianFamily):
     def _transform(self, noise: torch.Tensor) -> torch.Tensor:
         return self.mean + noise @ self.scale_tril.mT  # (num_samples, num_params)
 
-    def _cov_diag(self) -> torch.Tensor:
-        return self.scale_tril.pow(2).sum(dim=1)
-
-    def _cov_root(self) -> torch.Tensor:
-        return self.scale_tril
-
-    def _logdet(self) -> torch.Tensor:
+    def _gaussian_parts(self) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         diag = F.softplus(self.raw_tril[self._diag_pos]) + self.jitter  # (num_params,)
-        return 2.0 * diag.log().sum()
+        return self.mean, [self.scale_tril], 2.0 * diag.log().sum()

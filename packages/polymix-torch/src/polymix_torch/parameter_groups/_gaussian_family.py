@@ -7,9 +7,8 @@ from abc import abstractmethod
 import torch
 
 from .._validation import check_noise, check_num_samples
-from ..priors import GaussianPrior, IIDGaussianPrior
 from ._base import ParameterGroup
-from ._kl import kl_to_full, kl_to_iid
+from ._kl import gaussian_kl
 
 __all__ = ["GaussianFamily"]
 
@@ -17,8 +16,9 @@ __all__ = ["GaussianFamily"]
 class GaussianFamily(ParameterGroup):
     """A Gaussian ``q = N(mean, Sigma_q)`` sampled as ``mean + transform(noise)``.
 
-    Subclasses give the diagonal, a square root and the log-determinant of
-    ``Sigma_q``; the closed-form KL against Gaussian priors follows from those.
+    Subclasses give the mean, covariance factors and the log-determinant of ``Sigma_q``
+    (``_gaussian_parts``); the closed-form KL against any prior with a ``gaussian_form``
+    follows from those (``gaussian_kl``).
     """
 
     mean: torch.nn.Parameter
@@ -31,16 +31,8 @@ class GaussianFamily(ParameterGroup):
         """``(num_samples, *noise_shape)`` -> ``(num_samples, num_params)`` without validation."""
 
     @abstractmethod
-    def _cov_diag(self) -> torch.Tensor:
-        """``(num_params,)`` diagonal of ``Sigma_q``."""
-
-    @abstractmethod
-    def _cov_root(self) -> torch.Tensor:
-        """``S (num_params, k)`` with ``Sigma_q = S S^T``."""
-
-    @abstractmethod
-    def _logdet(self) -> torch.Tensor:
-        """Scalar ``log det Sigma_q``."""
+    def _gaussian_parts(self) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
+        """Mean ``(d,)``, covariance factors (``Sigma_q = sum F F^T``; a 1-D factor is a diagonal) and ``log det``."""
 
     def sample_transform(self, noise: torch.Tensor) -> torch.Tensor:
         """Map standard-normal noise to samples of ``q``.
@@ -68,11 +60,9 @@ class GaussianFamily(ParameterGroup):
         return self._transform(self._draw_noise(num_samples))
 
     def _analytic_kl(self) -> torch.Tensor | None:
-        d, ref = self.num_params, self.mean
-        if isinstance(self.prior, IIDGaussianPrior):
-            prior_mean, prior_std = self.prior.parameters_for(d, ref.device, ref.dtype)
-            return kl_to_iid(self.mean, self._cov_diag(), self._logdet(), prior_mean, prior_std)
-        if isinstance(self.prior, GaussianPrior):
-            prior_mean, prior_tril = self.prior.parameters_for(d, ref.device, ref.dtype)
-            return kl_to_full(self.mean, self._cov_root(), self._logdet(), prior_mean, prior_tril)
-        return None
+        ref = self.mean
+        form = self.prior.gaussian_form(self.num_params, ref.dtype, ref.device)
+        if form is None:
+            return None
+        mean, factors, logdet = self._gaussian_parts()
+        return gaussian_kl(mean, factors, logdet, form)

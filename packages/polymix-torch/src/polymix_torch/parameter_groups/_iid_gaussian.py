@@ -7,9 +7,9 @@ import torch.distributions as td
 import torch.nn as nn
 from polymix_core import IIDGaussianGroupSpec
 
-from ..priors import IIDGaussianPrior, LaplacePrior, Prior
+from ..priors import LaplacePrior, Prior
 from ._gaussian_family import GaussianFamily
-from ._kl import kl_diag_to_iid
+from ._kl import normal_laplace_kl
 
 __all__ = ["IIDGaussianGroup"]
 
@@ -65,23 +65,12 @@ class IIDGaussianGroup(GaussianFamily):
     def _transform(self, noise: torch.Tensor) -> torch.Tensor:
         return self.mean + noise * self.std  # (num_samples, num_params)
 
-    def _cov_diag(self) -> torch.Tensor:
-        return (2.0 * self.log_std).exp()
-
-    def _cov_root(self) -> torch.Tensor:
-        return torch.diag(self.std)  # (num_params, num_params)
-
-    def _logdet(self) -> torch.Tensor:
-        return 2.0 * self.log_std.sum()
+    def _gaussian_parts(self) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
+        # log det from log_std directly: exact where exp(2 log_std) would under- or overflow
+        return self.mean, [self.std], 2.0 * self.log_std.sum()
 
     def _analytic_kl(self) -> torch.Tensor | None:
-        d, ref = self.num_params, self.mean
-        if isinstance(self.prior, IIDGaussianPrior):
-            prior_mean, prior_std = self.prior.parameters_for(d, ref.device, ref.dtype)
-            return kl_diag_to_iid(self.mean, self.std, prior_mean, prior_std)
         if isinstance(self.prior, LaplacePrior):
-            # torch registers the elementwise Normal || Laplace closed form
-            p = self.prior.distribution(torch.Size([d]), ref.device, ref.dtype)
-            assert isinstance(p, td.Independent)
-            return td.kl_divergence(td.Normal(self.mean, self.std), p.base_dist).sum()
+            loc, log_scale = self.prior.parameters_for(self.num_params, self.mean.device, self.mean.dtype)
+            return normal_laplace_kl(self.mean, self.log_std, loc, log_scale)
         return super()._analytic_kl()

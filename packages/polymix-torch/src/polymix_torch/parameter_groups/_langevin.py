@@ -111,6 +111,11 @@ class LangevinGroup(ParameterGroup):
         )
         self._last_samples: torch.Tensor | None = None
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_last_samples" not in state:  # pypolymix sets it at the first sampling only
+            self._last_samples = None
+
     @property
     def mode(self) -> str:
         """``"score"`` or ``"energy"``."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributions as td
 import torch.nn as nn
 import torch.nn.functional as F
-from polymix_core import LowRankGaussianGroupSpec
+from polymix_core import LowRankGaussianGroupSpec, NumericalError
 
 from ..priors import Prior
 from ._gaussian_family import GaussianFamily
+from ._kl import low_rank_logdet
 
 __all__ = ["LowRankGaussianGroup"]
 
@@ -72,6 +75,12 @@ class LowRankGaussianGroup(GaussianFamily):
         self.cov_factor = nn.Parameter(torch.randn(num_params, self.rank) * init["cov_factor"].noise_scale)
         self.raw_cov_diag = nn.Parameter(torch.tensor(init["raw_cov_diag"].constant, dtype=dtype))
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "init_scale_diag" not in state:  # pickled by pypolymix, which does not keep the initial scales
+            defaults = LowRankGaussianGroupSpec(self.num_params, rank=self.rank)
+            self.init_scale_diag, self.init_scale_factor = defaults.init_scale_diag, defaults.init_scale_factor
+
     @property
     def spec(self) -> LowRankGaussianGroupSpec:
         """The ``polymix_core.LowRankGaussianGroupSpec``."""
@@ -96,7 +105,14 @@ class LowRankGaussianGroup(GaussianFamily):
 
     def variational_distribution(self) -> td.Distribution:
         """Return ``torch.distributions.LowRankMultivariateNormal``."""
-        return td.LowRankMultivariateNormal(loc=self.mean, cov_factor=self.cov_factor, cov_diag=self.cov_diag)
+        try:  # torch factorises the capacitance matrix here, which can fail in float32
+            return td.LowRankMultivariateNormal(loc=self.mean, cov_factor=self.cov_factor, cov_diag=self.cov_diag)
+        except torch.linalg.LinAlgError as err:
+            raise NumericalError(
+                f"LowRankGaussianGroup {self.name!r}: the Cholesky factorisation of I + U^T D^-1 U failed in "
+                f"{self.mean.dtype} ({err}); compute in float64 (model.double()), raise jitter, or keep cov_factor "
+                "smaller relative to the diagonal"
+            ) from err
 
     def _draw_noise(self, num_samples: int) -> torch.Tensor:
         # Two draws in torch's LowRankMultivariateNormal order, so a fixed seed gives pypolymix's samples.
@@ -109,16 +125,6 @@ class LowRankGaussianGroup(GaussianFamily):
         eps_u, eps_d = noise[:, : self.rank], noise[:, self.rank :]
         return self.mean + eps_u @ self.cov_factor.mT + self.cov_diag.sqrt() * eps_d  # (num_samples, num_params)
 
-    def _cov_diag(self) -> torch.Tensor:
-        return self.cov_factor.pow(2).sum(dim=1) + self.cov_diag
-
-    def _cov_root(self) -> torch.Tensor:
-        return torch.cat([self.cov_factor, torch.diag(self.cov_diag.sqrt())], dim=1)  # (d, rank + d)
-
-    def _logdet(self) -> torch.Tensor:
-        # matrix determinant lemma: log|D + U U^T| = log|I_r + U^T D^{-1} U| + log|D|
+    def _gaussian_parts(self) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
         diag = self.cov_diag
-        u = self.cov_factor
-        capacitance = torch.eye(self.rank, dtype=u.dtype, device=u.device) + u.mT @ (u / diag.unsqueeze(1))  # (r, r)
-        chol = torch.linalg.cholesky(capacitance)
-        return 2.0 * chol.diagonal().log().sum() + diag.log().sum()
+        return self.mean, [self.cov_factor, diag.sqrt()], low_rank_logdet(self.cov_factor, diag)

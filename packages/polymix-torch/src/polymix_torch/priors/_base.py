@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, NamedTuple, Union
 
 import torch
 import torch.distributions as td
 import torch.nn as nn
 from polymix_core import ConfigurationError, ShapeError
 
-__all__ = ["Prior"]
+__all__ = ["Prior", "GaussianForm"]
+
+
+class GaussianForm(NamedTuple):
+    """A Gaussian prior ``N(mean, S S^T)`` as the closed-form KL needs it.
+
+    ``scale`` is ``(d,)`` (a diagonal ``S``: the standard deviations) or ``(d, d)`` (a
+    lower-triangular Cholesky factor); ``logdet`` is ``log det(S S^T)``, computed in float64.
+    """
+
+    mean: torch.Tensor
+    scale: torch.Tensor
+    logdet: Union[float, torch.Tensor]
 
 
 class Prior(nn.Module, ABC):
@@ -56,6 +68,10 @@ class Prior(nn.Module, ABC):
             f"prior: {type(self).__name__} has no polymix_core spec; only IIDGaussianPrior, GaussianPrior "
             "and LaplacePrior can be described by one"
         )
+
+    def gaussian_form(self, num_params: int, dtype: torch.dtype, device: Any) -> GaussianForm | None:
+        """The prior as ``N(mean, S S^T)`` for the closed-form KL, or ``None`` if it is not Gaussian."""
+        return None
 
     def check_num_params(self, num_params: int) -> None:
         """Raise ``ShapeError`` unless the prior fits a block of ``num_params`` parameters.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 import torch
 from polymix_core import ConfigurationError
 from torch import nn
+
+from .._validation import check_state_dict
 
 __all__ = ["SurrogateModel"]
 
@@ -54,3 +57,13 @@ class SurrogateModel(nn.Module, ABC):
             f"surrogate: {type(self).__name__} has no polymix_core spec; only the built-in surrogates "
             "(NeuralNetwork, PolynomialChaosExpansion, GatingNetwork, MixtureOfExperts) have one"
         )
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
+
+        Raises:
+            PolymixValueError: missing or unexpected keys (``strict``).
+            ShapeError: an entry of the wrong shape; nothing is loaded then.
+        """
+        check_state_dict(self, state_dict, strict)
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from polymix_core import MLPSpec
@@ -52,14 +54,18 @@ class NeuralNetwork(SurrogateModel):
         act, act_name = resolve_activation(activation)
         spec = MLPSpec(num_inputs, num_outputs, width, depth, act_name)  # validates the sizes
         super().__init__()
+        self.activation = act
+        self._set_spec(spec)
+
+    def _set_spec(self, spec: MLPSpec) -> None:
+        """Every attribute derived from the spec (also rebuilt for modules pickled by pypolymix)."""
         self._spec = spec
         self.num_inputs = spec.num_inputs
         self.num_outputs = spec.num_outputs
         self.width = spec.width
         self.depth = spec.depth
-        self.activation = act
         # relu is applied in place on the fresh pre-activation (autograd allows it: relu saves its output)
-        self._relu_in_place = act_name == "relu" and (act is F.relu or act is torch.relu)
+        self._relu_in_place = spec.activation == "relu" and (self.activation is F.relu or self.activation is torch.relu)
         # pypolymix's public bookkeeping, read from the spec
         self.layer_shapes = [s.shape for s in spec.slices]
         self.param_slices = [(s.start, s.stop, s.shape) for s in spec.slices]
@@ -69,6 +75,12 @@ class NeuralNetwork(SurrogateModel):
             (w.start, w.stop, w.shape[0], w.shape[1], b.start, b.stop)
             for w, b in zip(spec.slices[0::2], spec.slices[1::2])
         ]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_spec" not in state:  # pickled by pypolymix: rebuild the derived attributes from its own
+            _, name = resolve_activation(self.activation)
+            self._set_spec(MLPSpec(self.num_inputs, self.num_outputs, self.width, self.depth, name))
 
     @property
     def spec(self) -> MLPSpec:

@@ -6,6 +6,7 @@ import weakref
 from typing import Any
 
 import array_api_compat.torch as xp_torch
+import numpy as np
 import torch
 from polymix_core import ConfigurationError, PCESpec, check_nonnegative_int, legendre_columns, pce_basis
 
@@ -13,6 +14,57 @@ from .._validation import check_forward_args, check_tensor
 from ._base import SurrogateModel
 
 __all__ = ["PolynomialChaosExpansion", "legendre_polynomial_p"]
+
+# Integer dtypes of the same width, to compare floating values bit for bit (NaN and -0.0 included).
+_BITS = {2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+class _BasisCache:
+    """The basis of one input and a private copy of that input's values."""
+
+    __slots__ = ("x", "basis", "release", "__weakref__")
+
+    def __init__(self, x: torch.Tensor, basis: torch.Tensor) -> None:
+        self.x = x  # (batch_size, num_inputs), a copy: later writes to the caller's memory cannot reach it
+        self.basis = basis  # (batch_size, num_terms)
+        self.release: Any = None  # weakref.finalize dropping the entry when the caller's input is freed
+
+
+def _forget(module_ref: weakref.ref[Any], entry_ref: weakref.ref[_BasisCache]) -> None:
+    module = module_ref()
+    if module is not None and module._basis_cache is not None and module._basis_cache is entry_ref():
+        module._basis_cache = None
+
+
+def _cacheable(x: torch.Tensor) -> bool:
+    """Whether a cached basis may stand in for ``basis(x)``.
+
+    Never when the basis must be recorded: gradients with respect to ``x``, forward-mode AD,
+    ``torch.compile``, ``torch.jit`` tracing, ``torch.func`` transforms, inference mode (its
+    tensors cannot enter autograd later), tensor subclasses and tensors without storage.
+    """
+    return not (
+        x.requires_grad
+        or type(x) is not torch.Tensor
+        or x.device.type == "meta"
+        or torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or torch.is_inference_mode_enabled()
+        or x.is_inference()
+        or torch.autograd.forward_ad._current_level >= 0
+        or torch._C._functorch.peek_interpreter_stack() is not None
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    )
+
+
+def _same_values(cached: torch.Tensor, x: torch.Tensor) -> bool:
+    """Same shape, dtype, device and bit-identical values."""
+    if cached.shape != x.shape or cached.dtype != x.dtype or cached.device != x.device:
+        return False
+    bits = _BITS.get(x.element_size())
+    if bits is None:
+        return False
+    return bool(torch.equal(cached.view(bits), x.view(bits)))
 
 
 def legendre_polynomial_p(x: torch.Tensor, n: int) -> torch.Tensor:
@@ -68,14 +120,28 @@ class PolynomialChaosExpansion(SurrogateModel):
         """
         spec = PCESpec(num_inputs, num_outputs, degree, q)  # validates
         super().__init__()
+        self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
+        self._set_spec(spec)
+
+    def _set_spec(self, spec: PCESpec) -> None:
+        """Every attribute derived from the spec (also rebuilt for modules pickled by pypolymix)."""
         self._spec = spec
         self.num_inputs = spec.num_inputs
         self.num_outputs = spec.num_outputs
         self.degree = spec.degree
-        self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
-        self.register_buffer("_gather", torch.tensor(spec.gather_indices, dtype=torch.long), persistent=False)
-        # (weak reference to x, key of x's storage and version, basis) of the last plain forward; see _basis_of
-        self._basis_cache: tuple[weakref.ref[torch.Tensor], tuple[Any, ...], torch.Tensor] | None = None
+        gather = torch.tensor(spec.gather_indices, dtype=torch.long, device=self.multi_indices.device)
+        self.register_buffer("_gather", gather, persistent=False)
+        self._basis_cache: _BasisCache | None = None  # see _basis_of
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_spec" not in state:  # pickled by pypolymix: its index set must be the contract's
+            spec = PCESpec(self.num_inputs, self.num_outputs, self.degree)
+            if not torch.equal(self.multi_indices.cpu(), torch.as_tensor(np.array(spec.multi_indices))):
+                raise ConfigurationError(
+                    "multi_indices: expected the total-order index set of the pickled expansion, received another"
+                )
+            self._set_spec(spec)
 
     @property
     def spec(self) -> PCESpec:
@@ -99,44 +165,37 @@ class PolynomialChaosExpansion(SurrogateModel):
         )  # (batch_size, num_terms)
 
     def _basis_of(self, x: torch.Tensor) -> torch.Tensor:
-        """``basis(x)``, reused while the same ``x`` comes back unchanged (training on fixed data).
+        """``basis(x)``, reused while inputs with the same values come back (training on fixed data).
 
-        The basis of the last ``x`` is kept when ``x`` needs no gradient; it is reused only for the
-        same tensor object with the same storage, offset, strides, shape, dtype, device and
-        ``_version`` (any in-place change bumps it), and never under ``torch.compile`` tracing,
-        inference mode or for tensors without storage; otherwise the basis is recomputed.
+        Correct by construction: the cache keeps a private copy of the input it was built from and
+        is used only when the new input has the same shape, dtype, device and bit-identical values,
+        so no way of mutating memory (numpy buffers behind ``torch.from_numpy``, ``x.data``,
+        storage writes, DLPack aliases) can make it stale. The comparison costs
+        ``O(batch_size * num_inputs)``, far below the ``O(batch_size * num_terms)`` basis. It is
+        bypassed whenever the basis must be part of a traced, transformed or differentiated
+        computation (see ``_cacheable``), and released when the input it was built from is freed.
         """
-        if (
-            x.requires_grad
-            or torch.compiler.is_compiling()
-            or torch.is_inference_mode_enabled()
-            or x.is_inference()
-            or type(x) is not torch.Tensor
-            or x.device.type == "meta"
-        ):
-            return self.basis(x)
-        try:
-            key = (
-                x.data_ptr(),
-                x.storage_offset(),
-                x.stride(),
-                x.shape,
-                x.dtype,
-                x.device,
-                x._version,
-                self._gather.data_ptr(),
-            )
-        except (RuntimeError, NotImplementedError):  # e.g. functorch-wrapped tensors have no storage
+        if not _cacheable(x):
             return self.basis(x)
         cache = self._basis_cache
-        if cache is not None and cache[0]() is x and cache[1] == key:
-            return cache[2]
+        if cache is not None and _same_values(cache.x, x):
+            return cache.basis
         basis = self.basis(x)  # (batch_size, num_terms)
-        self._basis_cache = (weakref.ref(x), key, basis)
+        self._remember(x, basis)
         return basis
 
+    def _remember(self, x: torch.Tensor, basis: torch.Tensor) -> None:
+        old = self._basis_cache
+        if old is not None:
+            old.release.detach()
+        entry = _BasisCache(x.detach().clone(), basis)
+        # dropped with the input it was built from; the callback holds no strong reference to the module
+        entry.release = weakref.finalize(x, _forget, weakref.ref(self), weakref.ref(entry))
+        entry.release.atexit = False
+        self._basis_cache = entry
+
     def __getstate__(self) -> dict[str, Any]:
-        # the cache holds a weak reference (not picklable) and is cheap to rebuild
+        # the cache holds a finalizer (not picklable) and is cheap to rebuild
         state = self.__dict__.copy()
         state["_basis_cache"] = None
         return state

@@ -163,7 +163,11 @@ class MixtureOfExperts(SurrogateModel):
         self.param_slices.append((start, start + gating_network.num_params()))
         self._num_params = self.param_slices[-1][1]
 
-        # One batched call per group of identical experts; index buffers follow .to(device).
+        self._set_batches()
+
+    def _set_batches(self) -> None:
+        """One batched call per group of identical experts; index buffers follow ``.to(device)``."""
+        experts = list(self.experts)
         self._batches = _expert_batches(experts)
         for k, batch in enumerate(self._batches):
             size = experts[batch[0]].num_params()
@@ -173,6 +177,11 @@ class MixtureOfExperts(SurrogateModel):
         order = [i for batch in self._batches for i in batch]
         self._in_order = order == list(range(len(experts)))
         self.register_buffer("_inverse_order", torch.argsort(torch.tensor(order, dtype=torch.long)), persistent=False)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_batches" not in state:  # pickled by pypolymix: rebuild the expert batches
+            self._set_batches()
 
     @property
     def spec(self) -> MixtureSpec:
