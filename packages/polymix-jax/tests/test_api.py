@@ -59,7 +59,7 @@ def test_seed_arguments_and_defaults():
     assert list(inspect.signature(surrogate_models.GatingNetwork).parameters)[:2] == ["num_inputs", "num_experts"]
     assert list(inspect.signature(surrogate_models.MixtureOfExperts).parameters) == ["experts", "gating_network"]
     assert _defaults(parameter_groups.GaussianGroup) == {
-        "prior": None, "init_scale_diag": 0.1, "jitter": 1e-6, "kl_num_mc_samples": 64,
+        "prior": None, "init_scale_diag": 0.1, "jitter": 1e-6, "kl_num_mc_samples": 64, "key": None,
     }  # fmt: skip
     assert _defaults(parameter_groups.LowRankGaussianGroup) == {
         "prior": None, "init_scale_diag": 0.1, "init_scale_factor": 0.1, "jitter": 1e-6, "kl_num_mc_samples": 64,

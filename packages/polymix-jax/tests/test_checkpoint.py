@@ -118,6 +118,6 @@ def test_build_model_from_spec_and_raw(rng):
 def test_custom_activation_cannot_be_saved(tmp_path):
     net = surrogate_models.NeuralNetwork(1, 1, width=2, activation=jnp.sin)
     model = StochasticModel(net, parameter_groups.GaussianGroup("g", net.num_params()))
-    with pytest.raises(ConfigurationError, match="activation: expected named activations only"):
+    with pytest.raises(ConfigurationError, match="activation: expected a named activation"):
         save_checkpoint(model, tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()

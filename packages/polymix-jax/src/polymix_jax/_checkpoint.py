@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import jax
 import numpy as np
 from polymix_core import (
-    ConfigurationError,
-    LangevinGroupSpec,
-    MixtureSpec,
-    ModelSpec,
+    CheckpointLimits,
     read_checkpoint,
     write_checkpoint,
 )
@@ -40,30 +36,6 @@ def state_dict(model: StochasticModel) -> dict[str, jax.Array]:
     }
 
 
-def _surrogate_specs(spec: Any) -> list[Any]:
-    """``spec`` and every surrogate spec nested in it (mixture experts and gating)."""
-    if isinstance(spec, MixtureSpec):
-        return [spec, *(s for e in spec.experts for s in _surrogate_specs(e)), *_surrogate_specs(spec.gating)]
-    return [spec]
-
-
-def _check_rebuildable(spec: ModelSpec) -> None:
-    specs = _surrogate_specs(spec.surrogate)
-    for g in spec.groups:
-        if isinstance(g.spec, LangevinGroupSpec):
-            if g.spec.surrogate is None:
-                raise ConfigurationError(
-                    f"parameter_groups: expected a built-in {g.spec.mode}_model in LangevinGroup {g.name!r}, "
-                    "received a surrogate without a spec"
-                )
-            specs += _surrogate_specs(g.spec.surrogate)
-    for s in specs:
-        if getattr(s, "activation", None) == "custom":
-            raise ConfigurationError(
-                "activation: expected named activations only (a checkpoint stores names, not code), received 'custom'"
-            )
-
-
 def save_checkpoint(model: StochasticModel, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` (a ``.npz`` that polymix-torch loads as well).
 
@@ -71,15 +43,20 @@ def save_checkpoint(model: StochasticModel, path: str | os.PathLike[str]) -> Non
         ConfigurationError: a surrogate with a custom activation (a checkpoint stores names, not
             code), or a custom surrogate or prior without a spec. Nothing is written then.
     """
-    spec = model.spec
-    _check_rebuildable(spec)
-    write_checkpoint(path, spec, {k: np.asarray(v, dtype=np.float64) for k, v in state_dict(model).items()})
+    # polymix_core refuses what a checkpoint cannot rebuild (ModelSpec.check_rebuildable) before writing
+    write_checkpoint(path, model.spec, {k: np.asarray(v, dtype=np.float64) for k, v in state_dict(model).items()})
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> StochasticModel:
+def load_checkpoint(path: str | os.PathLike[str], *, limits: CheckpointLimits | None = None) -> StochasticModel:
     """Rebuild a model saved by ``save_checkpoint`` (of any backend).
 
     Parameters load in the default float dtype: float32, or float64 under ``jax_enable_x64``.
+    The file is untrusted input: it is never unpickled and is validated before anything is
+    allocated (``polymix_core.read_checkpoint``); every fault raises ``CheckpointError``.
+
+    Args:
+        path: The checkpoint file.
+        limits: Size caps of the file (default ``polymix_core.CheckpointLimits()``).
 
     Example:
         >>> import os, tempfile
@@ -92,5 +69,5 @@ def load_checkpoint(path: str | os.PathLike[str]) -> StochasticModel:
         >>> load_checkpoint(path).num_params()
         10
     """
-    spec, arrays = read_checkpoint(path)
+    spec, arrays = read_checkpoint(path, limits=limits)
     return build_model(spec, arrays)

@@ -5,10 +5,11 @@ Every Gaussian family is described by its mean, a list of covariance factors
 
 - IID:       ``[std]`` (a 1-D factor means ``diag(std)``), ``2 sum log std``;
 - full:      ``[L]``, ``2 sum log diag L``;
-- low rank:  ``[U, sqrt(D)]``, ``log det(D + U U^T)`` by the matrix determinant lemma.
+- low rank:  ``[U, sqrt(D)]``, ``log det(D + U U^T)`` from a QR factorisation (``low_rank_logdet``).
 
 The prior is ``N(m_p, S S^T)`` with ``S`` diagonal (IID prior) or lower triangular
-(full prior). Then, with ``W(A) = S^{-1} A``:
+(full prior, factorised in float64), its log-determinant computed in float64. Then, with
+``W(A) = S^{-1} A``:
 
 ``KL = 0.5 * (sum_i ||W(F_i)||_F^2 + ||W(m_p - m_q)||^2 - d + log det(S S^T) - log det Sigma_q)``.
 
@@ -44,25 +45,32 @@ def _whitened_sq_norm(scale: jax.Array, factor: jax.Array) -> jax.Array:
     return jnp.sum(_whiten(scale, factor) ** 2)
 
 
-def _prior_logdet(scale: jax.Array) -> jax.Array:
-    diag = scale if scale.ndim == 1 else jnp.diagonal(scale)
-    return 2.0 * jnp.sum(jnp.log(diag))
-
-
 def low_rank_logdet(cov_factor: jax.Array, cov_diag: jax.Array) -> jax.Array:
-    """``log det(D + U U^T)`` by the matrix determinant lemma: ``log det(I_r + U^T D^{-1} U) + sum log D``.
+    """``log det(D + U U^T)`` without forming or Cholesky-factorising the capacitance matrix.
+
+    ``log det(D + U U^T) = sum log D + log det(I_r + W^T W)`` with ``W = D^{-1/2} U``, and
+    ``I_r + W^T W = R^T R`` for the QR factorisation of the stacked ``[W; I_r]``, so the second
+    term is ``2 sum log |diag R|``. QR is backward stable and ``[W; I_r]`` always has full column
+    rank, so this stays finite in float32 where a Cholesky factorisation of the capacitance fails
+    (large factors over a small diagonal). Costs ``O(d rank^2)``.
 
     Args:
         cov_factor: ``U``, ``(d, rank)``.
         cov_diag: ``D``'s diagonal, ``(d,)``, positive.
 
     Returns:
-        Scalar; costs ``O(d rank^2)`` instead of ``O(d^3)``.
+        Scalar.
+
+    Example:
+        >>> u, diag = jnp.array([[1.0], [2.0]]), jnp.array([1.0, 3.0])
+        >>> round(float(low_rank_logdet(u, diag)), 5)
+        2.30259
     """
     rank = cov_factor.shape[1]
-    capacitance = jnp.eye(rank, dtype=cov_factor.dtype) + cov_factor.T @ (cov_factor / cov_diag[:, None])  # (r, r)
-    chol = jnp.linalg.cholesky(capacitance)  # (rank, rank)
-    return 2.0 * jnp.sum(jnp.log(jnp.diagonal(chol))) + jnp.sum(jnp.log(cov_diag))
+    w = cov_factor / jnp.sqrt(cov_diag)[:, None]  # (d, rank)
+    stacked = jnp.concatenate([w, jnp.eye(rank, dtype=w.dtype)], axis=0)  # (d + rank, rank)
+    r = jnp.linalg.qr(stacked, mode="reduced")[1]  # (rank, rank)
+    return 2.0 * jnp.sum(jnp.log(jnp.abs(jnp.diagonal(r)))) + jnp.sum(jnp.log(cov_diag))
 
 
 def gaussian_kl(mean: jax.Array, factors: Sequence[jax.Array], logdet: jax.Array, prior: GaussianForm) -> jax.Array:
@@ -80,32 +88,34 @@ def gaussian_kl(mean: jax.Array, factors: Sequence[jax.Array], logdet: jax.Array
     Example:
         >>> import jax.numpy as jnp
         >>> from polymix_jax.priors._base import GaussianForm
-        >>> prior = GaussianForm(jnp.ones(1), jnp.ones(1))
+        >>> prior = GaussianForm(jnp.ones(1), jnp.ones(1), 0.0)
         >>> float(gaussian_kl(jnp.zeros(1), [jnp.ones(1)], jnp.zeros(()), prior))  # 0.5 * (mean difference)^2
         0.5
     """
     d = mean.shape[0]
     trace = sum(_whitened_sq_norm(prior.scale, f) for f in factors)
     z = _whiten(prior.scale, prior.mean - mean)  # (d,)
-    return 0.5 * (trace + jnp.sum(z**2) - d + _prior_logdet(prior.scale) - logdet)
+    return 0.5 * (trace + jnp.sum(z**2) - d + prior.logdet - logdet)
 
 
-def normal_laplace_kl(mean: jax.Array, std: jax.Array, loc: jax.Array, scale: jax.Array) -> jax.Array:
-    """``KL(N(mean, diag(std^2)) || Laplace(loc, scale))`` summed over ``(num_params,)``.
+def normal_laplace_kl(mean: jax.Array, log_std: jax.Array, loc: jax.Array, log_scale: jax.Array) -> jax.Array:
+    """``KL(N(mean, diag(exp(log_std)^2)) || Laplace(loc, exp(log_scale)))`` summed over ``(num_params,)``.
 
     ``-H(q) - E_q[log p]`` with ``delta = mean - loc`` and
     ``E|X - loc| = std sqrt(2/pi) exp(-delta^2 / (2 std^2)) + delta erf(delta / (std sqrt 2))``
-    (the same closed form torch registers for this pair).
+    (the closed form torch registers for this pair); the logarithms of the scales enter directly.
 
     Example:
         >>> import jax.numpy as jnp
-        >>> o = jnp.ones(1)
-        >>> round(float(normal_laplace_kl(0 * o, o, 0 * o, o)), 6)  # log 2 - 0.5 log(2 pi e) + sqrt(2 / pi)
+        >>> z = jnp.zeros(1)
+        >>> round(float(normal_laplace_kl(z, z, z, z)), 6)  # log 2 - 0.5 log(2 pi e) + sqrt(2 / pi)
         0.072093
     """
+    std = jnp.exp(log_std)
     delta = mean - loc
     abs_moment = std * jnp.sqrt(2.0 / jnp.pi) * jnp.exp(-0.5 * (delta / std) ** 2) + delta * jax.scipy.special.erf(
         delta / (std * jnp.sqrt(2.0))
     )
-    per_param = jnp.log(2.0 * scale / std) - 0.5 * (1.0 + jnp.log(2.0 * jnp.pi)) + abs_moment / scale
+    entropy = log_std + 0.5 * (1.0 + jnp.log(2.0 * jnp.pi))
+    per_param = jnp.log(2.0) + log_scale + abs_moment * jnp.exp(-log_scale) - entropy
     return jnp.sum(per_param)

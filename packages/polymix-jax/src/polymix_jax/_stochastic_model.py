@@ -14,9 +14,10 @@ from polymix_core import (
     PolymixTypeError,
     check_group_total,
     check_input_shape,
+    check_positive_int,
 )
 
-from ._utils import as_float_array, float_dtype_of, split_keys
+from ._utils import as_float_array, check_model_memory, float_dtype_of, split_keys
 from .parameter_groups import ParameterGroup
 from .surrogate_models import SurrogateModel
 
@@ -92,6 +93,12 @@ class StochasticModel(eqx.Module):
         """Return the total number of scalar parameters managed across groups."""
         return sum(g.num_params for g in self.parameter_groups)
 
+    def _check_memory(self, num_samples: int, batch_size: int | None) -> None:
+        dtype = float_dtype_of(*(g.raw_parameters()[g.raw_names[0]] for g in self.parameter_groups))
+        surrogate_spec = getattr(self.surrogate_model, "spec", None)
+        groups = tuple(g.spec for g in self.parameter_groups)
+        check_model_memory(surrogate_spec, groups, num_samples, batch_size, self.num_params(), dtype)
+
     def sample_parameters(self, num_samples: int = 1, *, key: Any = None) -> jax.Array:
         """Draw parameter samples from each group and concatenate them.
 
@@ -102,6 +109,8 @@ class StochasticModel(eqx.Module):
         Returns:
             ``(num_samples, surrogate_model.num_params())``.
         """
+        num_samples = check_positive_int("num_samples", num_samples)
+        self._check_memory(num_samples, None)
         keys = split_keys(key, len(self.parameter_groups))
         samples = [g.sample_parameters(num_samples, key=k) for g, k in zip(self.parameter_groups, keys)]
         dtype = float_dtype_of(*samples)
@@ -146,9 +155,13 @@ class StochasticModel(eqx.Module):
             >>> y.shape == (10, x.shape[0], surrogate_model.num_outputs)
             True
         """
+        # Every check runs before any sampling.
+        num_samples = check_positive_int("num_samples", num_samples)
+        x = as_float_array("x", x)
         num_inputs = getattr(self.surrogate_model, "num_inputs", None)
-        if num_inputs is not None:  # reject a bad x before any sampling
-            check_input_shape("x", as_float_array("x", x).shape, num_inputs)
+        if num_inputs is not None:
+            check_input_shape("x", x.shape, num_inputs)
+        self._check_memory(num_samples, int(x.shape[0]) if x.ndim else None)
         params = self.sample_parameters(num_samples, key=key)  # (num_samples, num_params)
         return self.surrogate_model(x, params)
 

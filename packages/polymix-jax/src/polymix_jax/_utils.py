@@ -11,9 +11,16 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from polymix_core import PolymixTypeError, PolymixValueError
+from polymix_core import PolymixTypeError, PolymixValueError, check_memory, model_arrays
 
-__all__ = ["default_float_dtype", "float_dtype_of", "as_float_array", "check_key", "split_keys"]
+__all__ = [
+    "default_float_dtype",
+    "float_dtype_of",
+    "as_float_array",
+    "check_key",
+    "split_keys",
+    "check_model_memory",
+]
 
 
 def default_float_dtype() -> np.dtype:
@@ -65,14 +72,28 @@ def as_float_array(name: str, value: Any, dtype: Any = None) -> jax.Array:
     return arr if arr.dtype == target else arr.astype(target)
 
 
-def _is_key(key: Any) -> bool:
+def _raw_key_shape() -> tuple[int, ...]:
+    """Shape of a legacy raw key of the default PRNG implementation (``(2,)`` for threefry)."""
+    return tuple(jax.random.key_data(jax.random.key(0)).shape)
+
+
+def _key_problem(key: Any) -> str | None:
+    """Why ``key`` is not one PRNG key (``None`` if it is one)."""
     dtype = getattr(key, "dtype", None)
+    shape = tuple(getattr(key, "shape", ()) or ())
     if dtype is None:
-        return False
+        return f"received {type(key).__name__}"
     if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
-        return True
-    # Legacy raw keys (jax.random.PRNGKey): a 1-D uint32 array.
-    return np.dtype(dtype) == np.uint32 and getattr(key, "ndim", None) == 1
+        if shape != ():
+            return f"received a batch of keys of shape {shape} (pass one key, e.g. keys[0], or split it)"
+        return None
+    # Legacy raw keys (jax.random.PRNGKey): uint32 of the default implementation's shape.
+    expected = _raw_key_shape()
+    if np.dtype(dtype) == np.uint32:
+        if shape == expected:
+            return None
+        return f"received a raw uint32 array of shape {shape} (a raw key of this jax has shape {expected})"
+    return f"received {type(key).__name__} with dtype {dtype} and shape {shape}"
 
 
 def check_key(key: Any, purpose: str) -> Any:
@@ -96,10 +117,10 @@ def check_key(key: Any, purpose: str) -> Any:
         raise PolymixValueError(
             f"key: expected a jax PRNG key (e.g. jax.random.key(0)) because {purpose}, received None"
         )
-    if not _is_key(key):
+    problem = _key_problem(key)
+    if problem is not None:
         raise PolymixTypeError(
-            f"key: expected a jax PRNG key (e.g. jax.random.key(0)) because {purpose}, "
-            f"received {type(key).__name__} with dtype {getattr(key, 'dtype', None)}"
+            f"key: expected a jax PRNG key (one, e.g. jax.random.key(0)) because {purpose}, {problem}"
         )
     return key
 
@@ -114,3 +135,32 @@ def split_keys(key: Any, num: int) -> list[Any]:
     check_key(key, "it is split between parameter groups")
     keys = jax.random.split(key, num)  # (num,) keys
     return [keys[i] for i in range(num)]
+
+
+def _free_device_memory() -> int | None:
+    """Free memory of the default device when it reports one (GPUs); ``None`` for the CPU."""
+    device = jax.devices()[0]
+    if device.platform == "cpu":
+        return None
+    stats = device.memory_stats() or {}
+    if "bytes_limit" in stats:
+        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+    return None
+
+
+def check_model_memory(
+    surrogate_spec: Any,
+    group_specs: tuple[Any, ...],
+    num_samples: int,
+    batch_size: int | None,
+    num_params: int,
+    dtype: Any,
+) -> None:
+    """Raise ``ResourceLimitError`` before a call whose arrays cannot fit on the default device.
+
+    Shapes are static, so this runs at trace time under ``jax.jit`` as well.
+    """
+    arrays = model_arrays(surrogate_spec, group_specs, num_samples, batch_size, num_params)
+    request = f"num_samples={num_samples}" + ("" if batch_size is None else f", batch_size={batch_size}")
+    device = jax.devices()[0]
+    check_memory(request, arrays, np.dtype(dtype).itemsize, f"{device.platform}:{device.id}", _free_device_memory())

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpyro.distributions as dist
 from polymix_core import GaussianGroupSpec
 
+from .._utils import check_key
 from ..priors import Prior
 from ._base import ParameterGroup, initial_raw
 
@@ -31,6 +32,7 @@ class GaussianGroup(ParameterGroup):
         init_scale_diag: Initial diagonal of ``L``.
         jitter: Added to the softplus diagonal.
         kl_num_mc_samples: Monte Carlo draws of the KL for priors without a closed form.
+        key: Accepted for a uniform signature (the initial values are deterministic); checked if given.
 
     Example:
         >>> import jax
@@ -54,7 +56,10 @@ class GaussianGroup(ParameterGroup):
         init_scale_diag: float = 1e-1,
         jitter: float = 1e-6,
         kl_num_mc_samples: int = 64,
+        key: Any = None,
     ):
+        if key is not None:  # accepted like every group's; the initial values need no randomness
+            check_key(key, f"GaussianGroup {name!r} accepts one")
         spec = GaussianGroupSpec(
             num_params, init_scale_diag=init_scale_diag, jitter=jitter, kl_num_mc_samples=kl_num_mc_samples
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import numpyro.distributions as dist
 from polymix_core import IIDGaussianGroupSpec
 
@@ -68,6 +69,7 @@ class IIDGaussianGroup(ParameterGroup):
     def analytic_kl(self) -> jax.Array | None:
         """Closed-form ``KL(q || p)``: Gaussian priors as every family, plus the Laplace prior (elementwise)."""
         if isinstance(self.prior, LaplacePrior):
-            loc, scale = self.prior.spec.broadcast(self.num_params)  # (num_params,) each
-            return normal_laplace_kl(self.mean, self.std, jnp.asarray(loc, self.dtype), jnp.asarray(scale, self.dtype))
+            loc, scale = self.prior.spec.broadcast(self.num_params)  # (num_params,) each, float64
+            log_scale = jnp.asarray(np.log(scale), self.dtype)
+            return normal_laplace_kl(self.mean, self.log_std, jnp.asarray(loc, self.dtype), log_scale)
         return super().analytic_kl()

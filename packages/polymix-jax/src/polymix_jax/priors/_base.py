@@ -22,11 +22,12 @@ class GaussianForm(NamedTuple):
     """A Gaussian prior ``N(mean, S S^T)`` as the closed-form KL needs it.
 
     ``scale`` is either ``(d,)`` (a diagonal ``S``, the standard deviations) or ``(d, d)``
-    (a lower-triangular Cholesky factor).
+    (a lower-triangular Cholesky factor); ``logdet`` is ``log det(S S^T)``, computed in float64.
     """
 
     mean: jax.Array
     scale: jax.Array
+    logdet: float
 
 
 def event_size(event_shape: Any) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import equinox as eqx
+import numpy as np
 import numpyro.distributions as dist
 from polymix_core import GaussianPriorSpec
 
@@ -51,4 +52,5 @@ class GaussianPrior(Prior):
     def gaussian_form(self, num_params: int, dtype: Any = None) -> GaussianForm:
         """``(mean (d,), L (d, d))`` with ``L`` the Cholesky factor (computed once, in float64)."""
         lower = self.spec.lower(num_params)  # raises ShapeError if num_params differs
-        return GaussianForm(to_jax(self.spec.mean, None, dtype), to_jax(lower, None, dtype))
+        logdet = 2.0 * float(np.log(np.diag(lower)).sum())
+        return GaussianForm(to_jax(self.spec.mean, None, dtype), to_jax(lower, None, dtype), logdet)

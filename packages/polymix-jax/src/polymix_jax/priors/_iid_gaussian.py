@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import equinox as eqx
+import numpy as np
 import numpyro.distributions as dist
 from polymix_core import IIDGaussianPriorSpec
 
@@ -42,6 +43,6 @@ class IIDGaussianPrior(Prior):
         return dist.Independent(dist.Normal(to_jax(mean, device, dtype), to_jax(std, device, dtype)), 1)
 
     def gaussian_form(self, num_params: int, dtype: Any = None) -> GaussianForm:
-        """``(mean, std)``, each ``(num_params,)``."""
+        """``(mean, std)``, each ``(num_params,)``, and ``2 sum log std`` computed in float64."""
         mean, std = self.spec.broadcast(num_params)
-        return GaussianForm(to_jax(mean, None, dtype), to_jax(std, None, dtype))
+        return GaussianForm(to_jax(mean, None, dtype), to_jax(std, None, dtype), 2.0 * float(np.log(std).sum()))
