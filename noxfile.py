@@ -95,6 +95,10 @@ def parity_baseline(session: nox.Session) -> None:
     out = ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz"
     out.parent.mkdir(parents=True, exist_ok=True)
     session.run("python", "packages/polymix-torch/parity/record_baseline.py", str(out), env=THREAD_ENV)
+    # whole modules pickled by pypolymix (torch.save(model)), which the drop-in must unpickle and run
+    session.run(
+        "python", "packages/polymix-torch/parity/record_pickles.py", str(out.parent / "pickles"), env=THREAD_ENV
+    )
 
 
 @nox.session(requires=["parity-baseline"])
@@ -102,7 +106,11 @@ def parity(session: nox.Session) -> None:
     """Compare polymix-torch and polymix-jax with the recorded pypolymix 0.1.9 outputs."""
     _install_torch(session)
     _install_jax(session)
-    env = {**THREAD_ENV, "POLYMIX_PARITY_BASELINE": str(ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz")}
+    env = {
+        **THREAD_ENV,
+        "POLYMIX_PARITY_BASELINE": str(ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz"),
+        "POLYMIX_PARITY_PICKLES": str(ROOT / ".nox" / "_parity" / "pickles"),
+    }
     session.run("pytest", "packages/polymix-torch/parity", *session.posargs, env=env)
 
 
