@@ -1,12 +1,13 @@
 """The one task runner of polymix.
 
-`nox` alone runs lint, every test session, the pypolymix parity check and the
-conformance suite. `nox -s demo`, `nox -s benchmarks` and `nox -s docs` run on request.
+`nox` alone runs lint, every test session, the pypolymix parity check, the
+conformance suite and the documentation's examples. `nox -s demo` and `nox -s benchmarks` run on request.
 Virtualenvs are pip-backed (this machine's pip configuration is honoured) and reused.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -22,7 +23,7 @@ PYPOLYMIX_BASELINE = "pypolymix==0.1.9"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "core", "torch", "jax", "parity", "conformance"]
+nox.options.sessions = ["lint", "core", "torch", "jax", "parity", "conformance", "docs"]
 
 # Single-threaded BLAS keeps test timings steady on a 2-core machine.
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -131,12 +132,21 @@ def benchmarks(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs, env={"POLYMIX_NOX_ROOT": str(ROOT / ".nox")})
 
 
-@nox.session(default=False)
+def readme_install_lines() -> list[list[str]]:
+    """The README's ``pip install`` lines (``docs/install_lines.py``, also read by ``docs/test_docs.py``)."""
+    spec = importlib.util.spec_from_file_location("polymix_docs_install_lines", ROOT / "docs" / "install_lines.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.readme_install_lines()  # type: ignore[no-any-return]
+
+
+@nox.session
 def docs(session: nox.Session) -> None:
-    """Run every code example in README.md and docs/ as a doctest."""
-    _install_torch(session)
-    _install_jax(session)
-    _install(session, "optax")
+    """Run every code example in README.md and docs/, installed exactly as the README's install lines say."""
+    for args in readme_install_lines():
+        session.install(*args)
+    _install(session, "pytest")  # the runner of the examples, nothing they may import
     session.run("pytest", "-p", "no:cacheprovider", "docs/test_docs.py", *session.posargs, env=THREAD_ENV)
 
 

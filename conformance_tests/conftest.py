@@ -14,6 +14,11 @@ header says so.
 
 A feature an adapter lists in ``unsupported`` turns the tests needing it into strict,
 named xfails (``require`` fixture), never skips.
+
+Tests marked ``reference_expected`` take their expected values from ``polymix_core.reference``,
+which is the numpy backend's adapter: they run against torch and jax only, so that no item
+compares the reference with itself. The numpy adapter has its own tests against the
+independent oracle ``specs/polymix_oracle`` (``test_reference_adapter.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any, Callable
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # cases.py and checks.py, under --import-mode=importlib
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "specs"))  # the independent oracle, polymix_oracle
 
 from polymix_core import FEATURES  # noqa: E402
 
@@ -98,19 +104,39 @@ def backend_names() -> list[str]:
     return list(_ADAPTERS)
 
 
+#: The backend whose adapter is ``polymix_core.reference`` itself.
+REFERENCE_BACKEND = "numpy"
+#: Marks a test whose expected values come from ``polymix_core.reference``: run against the reference
+#: itself it would compare the reference with itself, so the numpy backend is left out (the reference
+#: is judged by the independent oracle in ``test_reference_adapter.py`` and polymix-core's tests).
+REFERENCE_EXPECTED = "reference_expected"
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = backend_names()
+    if metafunc.definition.get_closest_marker(REFERENCE_EXPECTED) is not None:
+        # backend / couple: without the reference; pair: without reference -> reference (reference -> torch
+        # still checks the reference's checkpoint writer against another backend's loader).
+        single = [n for n in names if n != REFERENCE_BACKEND]
+        couple_names = single
+        pairs = [(a, b) for a, b in itertools.product(names, repeat=2) if REFERENCE_BACKEND not in (a, b) or a != b]
+    else:
+        single = couple_names = names
+        pairs = list(itertools.product(names, repeat=2))
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", [_ADAPTERS[n] for n in names], ids=names)
+        metafunc.parametrize("backend", [_ADAPTERS[n] for n in single], ids=single)
+    if "reference_backend" in metafunc.fixturenames:
+        # The reference adapter alone, judged by the independent oracle (when it is among the selected backends).
+        only = [n for n in names if n == REFERENCE_BACKEND]
+        metafunc.parametrize("reference_backend", [_ADAPTERS[n] for n in only], ids=only)
     if "backend_pair" in metafunc.fixturenames:
         # Ordered pairs (saver, loader), the same backend twice included.
-        pairs = list(itertools.product(names, repeat=2))
         metafunc.parametrize(
             "backend_pair", [(_ADAPTERS[a], _ADAPTERS[b]) for a, b in pairs], ids=[f"{a}->{b}" for a, b in pairs]
         )
     if "backend_couple" in metafunc.fixturenames:
         # Unordered pairs of distinct backends (a backend with itself when only one is loaded).
-        couples = list(itertools.combinations(names, 2)) or [(n, n) for n in names]
+        couples = list(itertools.combinations(couple_names, 2)) or [(n, n) for n in couple_names]
         metafunc.parametrize(
             "backend_couple",
             [(_ADAPTERS[a], _ADAPTERS[b]) for a, b in couples],

@@ -12,6 +12,9 @@ from cases import DTYPES, MODEL_CASES
 from checks import REFERENCE, assert_close
 from polymix_core import IIDGaussianPriorSpec, read_checkpoint
 
+#: Expected values come from polymix_core.reference: the numpy backend (that reference) is left out.
+pytestmark = pytest.mark.reference_expected
+
 DEFAULT_PRIOR = IIDGaussianPriorSpec(0.0, 1.0).to_dict()
 
 

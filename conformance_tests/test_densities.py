@@ -1,8 +1,9 @@
-"""Log-densities, analytic KLs and distribution losses against the reference.
+"""Log-densities, analytic KLs and distribution losses of torch and jax against the reference.
 
 Exact where a closed form exists (Gaussian family vs Gaussian prior, deterministic groups);
 within five Monte Carlo standard errors where the backend estimates (Laplace prior on a
-Gaussian family: exact folded-normal value; Langevin: large-sample reference estimate).
+Gaussian family: the oracle's exact folded-normal value, standard error of the contract's
+estimator ``log q - log p``; Langevin: large-sample reference estimate).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from cases import (
     rng_for,
 )
 from checks import (
-    REFERENCE,
     assert_close,
     assert_scalar_close,
     assert_within_se,
@@ -32,6 +32,9 @@ from checks import (
     laplace_kl_term_sd,
 )
 from polymix_core import IIDGaussianPriorSpec, PolymixError, reference
+
+#: Expected values come from polymix_core.reference: the numpy backend (that reference) is left out.
+pytestmark = pytest.mark.reference_expected
 
 #: Seeds averaged in Monte Carlo checks.
 MC_SEEDS = tuple(range(100, 104))
@@ -131,8 +134,6 @@ def test_distribution_loss_laplace_monte_carlo(backend, require, family, prior, 
     require(backend, "distribution_loss", dtype)
     prior_spec = prior.spec(family.spec.num_params)
     exact = laplace_kl_exact(family.spec, family.raw, prior_spec)
-    mc = REFERENCE.distribution_loss(family.spec, family.raw, prior_spec, seed=0, dtype="float64")
-    assert abs(mc - exact) < 10 * laplace_kl_term_sd(family, prior)  # the exact formula is the right target
     estimate, values = _mc_mean(backend, family, prior_spec, dtype)
     what = f"{backend.name} KL({family.id} || {prior.id}) over seeds {values}"
     if len(set(values)) == 1:  # the backend has a closed form: it must be the exact value

@@ -13,6 +13,9 @@ import pytest
 from cases import GRADIENT_CASES
 from checks import assert_close, reference_gradients
 
+#: Expected values come from polymix_core.reference: the numpy backend (that reference) is left out.
+pytestmark = pytest.mark.reference_expected
+
 #: Finite differences are accurate to about 1e-9 relative; float32 gradients to about 1e-5.
 FD_FACTOR = {"float64": 1e4, "float32": 10.0}
 #: Every case in float64; in float32 one case per family and surrogate kind (autodiff in float32 is slow in eager jax).

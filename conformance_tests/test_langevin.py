@@ -7,6 +7,9 @@ import pytest
 from cases import DTYPES, LANGEVIN_CASES
 from checks import REFERENCE, assert_close
 
+#: Expected values come from polymix_core.reference: the numpy backend (that reference) is left out.
+pytestmark = pytest.mark.reference_expected
+
 #: Errors grow along the trajectory; float32 keeps about 1e-5 relative per step.
 FACTOR = {"float64": 10.0, "float32": 5.0}
 

@@ -11,6 +11,7 @@ from polymix_core import PolymixError, reference
 NUM_SAMPLES = 20_000
 
 
+@pytest.mark.reference_expected
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("family", TRANSFORM_FAMILY_CASES, ids=lambda f: f.id)
 def test_sample_transform_equal_noise(backend, require, family, dtype):
@@ -29,6 +30,7 @@ def test_sample_transform_rejects_wrong_noise_shape(backend, require, family):
         backend.sample_transform(family.spec, family.raw, np.zeros((3, k + 1)), dtype="float64")
 
 
+@pytest.mark.reference_expected
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("family", FAMILY_CASES, ids=lambda f: f.id)
 def test_sample_moments(backend, require, family, dtype):

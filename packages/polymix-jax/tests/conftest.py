@@ -13,6 +13,8 @@ import pytest
 # --import-mode=importlib puts no test folder on sys.path; the shared cases module lives here.
 # Its name is package-specific so that it cannot shadow another package's helpers.
 sys.path.insert(0, str(Path(__file__).parent))
+# The contract's independent oracle (specs/polymix_oracle), which imports nothing from polymix-core.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "specs"))
 
 
 @pytest.fixture

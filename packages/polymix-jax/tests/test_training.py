@@ -1,4 +1,9 @@
-"""A jit-compiled optax training step for every group family and every surrogate: the loss falls."""
+"""A jit-compiled optax training step for every group family and every surrogate: it compiles once and the loss falls.
+
+That the loss falls says nothing about where training ends (a KL with the wrong sign, weighted
+by 1e-3 here, would still pass); ``test_training_optimum.py`` checks the end point against a
+closed-form optimum.
+"""
 
 from __future__ import annotations
 

@@ -115,6 +115,10 @@ GROUPS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Diffusion steps of the Langevin groups of the table.
+LANGEVIN_STEPS = 6
+
+
 def build_surrogate(desc: dict[str, Any], sm: ModuleType) -> Any:
     """A surrogate from ``desc`` with the ``surrogate_models`` module ``sm`` of either package."""
     kind = desc["kind"]
@@ -146,11 +150,13 @@ def build_group(desc: dict[str, Any], pg: ModuleType, sm: ModuleType, priors: Mo
         return pg.LowRankGaussianGroup("g", d, desc["rank"], prior=prior, init_scale_factor=0.2)
     surrogate = sm.NeuralNetwork(d, d if desc["mode"] == "score" else 1, width=8, depth=1, activation=torch.tanh)
     kwargs = {f"{desc['mode']}_model": surrogate}
-    return pg.LangevinGroup("g", d, prior=prior, num_diffusion_steps=6, step_size=0.05, init_std=0.8, **kwargs)
+    return pg.LangevinGroup(
+        "g", d, prior=prior, num_diffusion_steps=LANGEVIN_STEPS, step_size=0.05, init_std=0.8, **kwargs
+    )
 
 
 def build_models(sm: ModuleType, pg: ModuleType, StochasticModel: Any) -> dict[str, Any]:
-    """Full ``StochasticModel``s whose ``state_dict`` and seeded forward are compared."""
+    """Full ``StochasticModel``s, one per surrogate kind, whose ``state_dict`` and seeded forward are compared."""
     pce_model = StochasticModel(
         sm.PolynomialChaosExpansion(2, 1, 3),
         [pg.IIDGaussianGroup("a", 4), pg.GaussianGroup("b", 3), pg.DeterministicGroup("c", 3)],
@@ -161,4 +167,8 @@ def build_models(sm: ModuleType, pg: ModuleType, StochasticModel: Any) -> dict[s
         moe, [pg.LowRankGaussianGroup("u", 13, 2), pg.IIDGaussianGroup("v", moe.num_params() - 13)]
     )
     nn_model = StochasticModel(sm.NeuralNetwork(2, 1, width=8, depth=2), pg.IIDGaussianGroup("nn", 105))
-    return {"model_pce": pce_model, "model_moe": moe_model, "model_nn": nn_model}
+    gate = sm.GatingNetwork(2, 3, width=4)
+    gating_model = StochasticModel(
+        gate, [pg.GaussianGroup("first", 12), pg.DeterministicGroup("rest", gate.num_params() - 12)]
+    )
+    return {"model_pce": pce_model, "model_moe": moe_model, "model_nn": nn_model, "model_gating": gating_model}

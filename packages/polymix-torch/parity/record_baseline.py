@@ -7,9 +7,13 @@ whose drop-in shares the import name)::
 
 It writes one ``.npz``: per surrogate the inputs, flat parameters, forward outputs
 (mixtures also expert outputs and gating weights) and ``state_dict``; per group the
-seeded initial ``state_dict``, the raw parameters used, seeded samples and
-``distribution_loss`` in float32 and float64; per full model its ``torch.save``'d
-``state_dict`` and a seeded forward. ``__cases__`` holds the table as JSON.
+seeded initial ``state_dict``, the raw parameters used, seeded samples with the noise
+that produced them (verified here against pypolymix's own distribution objects),
+log-densities at fixed ``theta`` and ``distribution_loss`` in float32 and float64, and
+for the groups whose KL pypolymix estimates by Monte Carlo the noise of that estimate
+and the losses of 200 further seeds; per full model (MLP, PCE, gating network, mixture)
+its ``torch.save``'d ``state_dict`` and a seeded forward in float32 and float64.
+``__cases__`` holds the table as JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributions as td
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cases  # noqa: E402
@@ -70,8 +75,76 @@ def desc_inputs(desc: dict[str, Any]) -> int:
     return desc["experts"][0]["num_inputs"] if desc["kind"] == "mixture" else desc["num_inputs"]
 
 
+#: Seeds of the per-seed Monte Carlo losses recorded for groups whose KL pypolymix estimates.
+NUM_MC_SEEDS = 200
+
+
+def _draw_noise(desc: dict[str, Any], n: int, dtype: torch.dtype) -> torch.Tensor:
+    """The standard normals pypolymix draws right after a seed, in its order, shaped as the contract's noise.
+
+    Normal, MultivariateNormal: ``(n, d)``; LowRankMultivariateNormal: ``eps_W (n, rank)`` then
+    ``eps_D (n, d)``; LangevinGroup: the initial ``(n, d)`` then one ``(n, d)`` per step, returned
+    per particle as ``(n, num_diffusion_steps + 1, d)``; a deterministic group draws nothing.
+    """
+    d, family = desc["num_params"], desc["family"]
+    if family == "deterministic":
+        return torch.zeros(n, 0, dtype=dtype)
+    if family == "low_rank":
+        eps_w = torch.randn(n, desc["rank"], dtype=dtype)
+        return torch.cat([eps_w, torch.randn(n, d, dtype=dtype)], dim=1)
+    if family == "langevin":
+        rows = [torch.randn(n, d, dtype=dtype) for _ in range(cases.LANGEVIN_STEPS + 1)]
+        return torch.stack(rows, dim=1)
+    return torch.randn(n, d, dtype=dtype)
+
+
+def _transform(group: Any, desc: dict[str, Any], noise: torch.Tensor) -> torch.Tensor:
+    """Samples from ``noise`` with pypolymix's own distribution objects (to verify the recorded noise)."""
+    family = desc["family"]
+    if family == "deterministic":
+        return group.params.expand(noise.shape[0], -1)
+    if family == "langevin":
+        h = group.step_size
+        theta = group.init_std * noise[:, 0, :]
+        for k in range(1, noise.shape[1]):
+            theta = theta + h * group._score(theta) + (2.0 * h) ** 0.5 * noise[:, k, :]
+        return theta
+    q = group.variational_distribution()
+    if family == "iid":
+        return q.base_dist.loc + q.base_dist.scale * noise
+    if family == "gaussian":
+        return q.loc + noise @ q.scale_tril.T
+    rank = desc["rank"]
+    return q.loc + noise[:, :rank] @ q.cov_factor.T + q.cov_diag.sqrt() * noise[:, rank:]
+
+
+def _prior_distribution(group: Any) -> Any:
+    p = next(group.parameters())
+    return group.prior.distribution(event_shape=torch.Size([group.num_params]), device=p.device, dtype=p.dtype)
+
+
+def _is_monte_carlo(group: Any) -> bool:
+    """Whether pypolymix's ``distribution_loss`` falls back to its Monte Carlo estimate."""
+    try:
+        td.kl_divergence(group.variational_distribution(), _prior_distribution(group))
+    except NotImplementedError:
+        return True
+    return False
+
+
+def _check(actual: torch.Tensor, expected: torch.Tensor, what: str) -> None:
+    if not torch.allclose(actual.double(), expected.double(), rtol=1e-5, atol=1e-6):
+        raise SystemExit(f"recorded noise does not reproduce pypolymix's {what}: the draw order has changed")
+
+
 def record_groups(pp: Any, out: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Seeded initial values, perturbed raw parameters, seeded samples and losses of every group."""
+    """Seeded initial values, perturbed raw parameters, seeded samples with their noise, densities and losses.
+
+    Per dtype: the seeded samples and the noise that produced them, pypolymix's log-densities
+    ``log q`` (Gaussian families) and ``log p`` at fixed ``theta``, the seeded loss and, where
+    pypolymix estimates it by Monte Carlo, the noise of that estimate; in float64 also the
+    losses of ``NUM_MC_SEEDS`` further seeds (for a standard-error comparison with exact values).
+    """
     rng = np.random.default_rng(SEED + 1)
     for k, (name, desc) in enumerate(cases.GROUPS.items()):
         seed = SEED + 10 * k
@@ -88,19 +161,48 @@ def record_groups(pp: Any, out: dict[str, np.ndarray], meta: dict[str, Any]) -> 
                 p.copy_(torch.as_tensor(value))
                 raw[key] = value
                 out[f"{name}.raw.{key}"] = value
+        theta = rng.normal(scale=1.2, size=(5, desc["num_params"]))
+        out[f"{name}.theta"] = theta
+        is_langevin = desc["family"] == "langevin"
         entry = {"desc": desc, "init_keys": init_keys, "raw_keys": list(raw), "seed": seed}
+        entry["monte_carlo"] = not is_langevin and desc["family"] != "deterministic" and _is_monte_carlo(group)
         for dtype in ("float32", "float64"):
             g = group if dtype == "float32" else group.double()
+            dt = getattr(torch, dtype)
             torch.manual_seed(seed + 1)
             samples = g.sample_parameters(7)
-            out[f"{name}.{dtype}.samples"] = _np(samples)
+            torch.manual_seed(seed + 1)
+            noise = _draw_noise(desc, 7, dt)
+            _check(_transform(g, desc, noise).detach(), samples.detach(), f"{name} {dtype} samples")
+            out[f"{name}.{dtype}.samples"], out[f"{name}.{dtype}.noise"] = _np(samples), _np(noise)
+            with torch.no_grad():
+                p = _prior_distribution(g)
+                out[f"{name}.{dtype}.prior_log_prob"] = _np(p.log_prob(torch.as_tensor(theta, dtype=dt)))
+                if desc["family"] not in ("deterministic", "langevin"):
+                    q = g.variational_distribution()
+                    out[f"{name}.{dtype}.log_prob"] = _np(q.log_prob(torch.as_tensor(theta, dtype=dt)))
             torch.manual_seed(seed + 2)
-            out[f"{name}.{dtype}.loss"] = np.asarray(float(g.distribution_loss().detach()))
+            loss = g.distribution_loss().detach()
+            out[f"{name}.{dtype}.loss"] = np.asarray(float(loss))
+            if entry["monte_carlo"]:  # the noise of the estimate, verified against the recorded value
+                torch.manual_seed(seed + 2)
+                loss_noise = _draw_noise(desc, g.kl_num_mc_samples, dt)
+                with torch.no_grad():
+                    z = _transform(g, desc, loss_noise)
+                    estimate = (g.variational_distribution().log_prob(z) - p.log_prob(z)).mean()
+                _check(estimate, loss, f"{name} {dtype} Monte Carlo loss")
+                out[f"{name}.{dtype}.loss_noise"] = _np(loss_noise)
+        if entry["monte_carlo"]:  # float64 (the group is in float64 now)
+            losses = []
+            for s in range(NUM_MC_SEEDS):
+                torch.manual_seed(seed + 1000 + s)
+                losses.append(float(group.distribution_loss().detach()))
+            out[f"{name}.float64.mc_losses"] = np.asarray(losses)
         meta["groups"][name] = entry
 
 
 def record_models(pp: Any, out: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """``torch.save``'d ``state_dict`` and a seeded forward of every full model."""
+    """``torch.save``'d ``state_dict`` and a seeded forward of every full model, in float32 and float64."""
     rng = np.random.default_rng(SEED + 2)
     torch.manual_seed(SEED + 3)
     models = cases.build_models(pp.surrogate_models, pp.parameter_groups, pp.StochasticModel)
@@ -110,16 +212,18 @@ def record_models(pp: Any, out: dict[str, np.ndarray], meta: dict[str, Any]) -> 
         out[f"{name}.torch_state"] = np.frombuffer(buf.getvalue(), dtype=np.uint8).copy()
         x = rng.uniform(-1.0, 1.0, (BATCH, model.surrogate_model.num_inputs))
         out[f"{name}.x"] = x
-        entry: dict[str, Any] = {"keys": list(model.state_dict()), "seed": SEED + 100 + k, "dtypes": ["float32"]}
-        torch.manual_seed(SEED + 100 + k)
-        with torch.no_grad():
-            out[f"{name}.float32.out"] = _np(model(torch.as_tensor(x, dtype=torch.float32), num_samples=5))
-        if name == "model_nn":  # pypolymix's PCE cannot run in float64 under a float32 default dtype
-            model.double()
-            torch.manual_seed(SEED + 100 + k)
-            with torch.no_grad():
-                out[f"{name}.float64.out"] = _np(model(torch.as_tensor(x), num_samples=5))
-            entry["dtypes"].append("float64")
+        entry: dict[str, Any] = {"keys": list(model.state_dict()), "seed": SEED + 100 + k}
+        for dtype in ("float32", "float64"):
+            dt = getattr(torch, dtype)
+            model.to(dt)
+            torch.set_default_dtype(dt)  # pypolymix's PCE computes its basis in the default dtype
+            try:
+                torch.manual_seed(SEED + 100 + k)
+                with torch.no_grad():
+                    out[f"{name}.{dtype}.out"] = _np(model(torch.as_tensor(x, dtype=dt), num_samples=5))
+            finally:
+                torch.set_default_dtype(torch.float32)
+        entry["dtypes"] = ["float32", "float64"]
         meta["models"][name] = entry
 
 
