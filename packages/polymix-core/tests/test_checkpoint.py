@@ -134,7 +134,8 @@ def test_write_rejects_missing_key(tmp_path):
     del arrays["parameter_groups.2.raw_tril"]
     with pytest.raises(ShapeError) as info:
         write_checkpoint(tmp_path / "m.npz", spec, arrays)
-    assert str(info.value).startswith("arrays: expected an entry 'parameter_groups.2.raw_tril', received keys [")
+    assert str(info.value).startswith("arrays: expected exactly the keys ['parameter_groups.0.params', ")
+    assert str(info.value).endswith("(missing ['parameter_groups.2.raw_tril'], unexpected [])")
     assert not (tmp_path / "m.npz").exists()
 
 

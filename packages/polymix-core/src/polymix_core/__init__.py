@@ -5,7 +5,11 @@ reference are computed here once; polymix-torch and polymix-jax read them.
 This package imports numpy and array-api-compat only.
 """
 
-from . import reference as reference
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from . import defaults as defaults
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
     CheckpointLimits as CheckpointLimits,
@@ -40,7 +44,9 @@ from ._group_specs import (
     LangevinGroupSpec as LangevinGroupSpec,
     LowRankGaussianGroupSpec as LowRankGaussianGroupSpec,
     check_group_total as check_group_total,
+    check_raw_arrays as check_raw_arrays,
     group_spec_from_dict as group_spec_from_dict,
+    langevin_spec_for as langevin_spec_for,
     tril_indices as tril_indices,
 )
 from ._index_sets import (
@@ -72,9 +78,12 @@ from ._resources import (
     physical_memory_bytes as physical_memory_bytes,
     sampling_arrays as sampling_arrays,
 )
+from ._spec_views import SpecAttribute as SpecAttribute
 from ._surrogate_specs import (
     ACTIVATIONS as ACTIVATIONS,
+    ExpertInfo as ExpertInfo,
     GatingSpec as GatingSpec,
+    MixtureLayout as MixtureLayout,
     MixtureSpec as MixtureSpec,
     MLPSpec as MLPSpec,
     ParamSlice as ParamSlice,
@@ -89,7 +98,18 @@ from ._transforms import (
     softplus as softplus,
 )
 
+if TYPE_CHECKING:
+    from . import reference as reference
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> ModuleType:
+    """``polymix_core.reference`` is imported on first use, so ``import polymix_core`` stays light."""
+    if name == "reference":
+        return importlib.import_module(f"{__name__}.reference")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ACTIVATIONS",
@@ -101,6 +121,7 @@ __all__ = [
     "ConfigurationError",
     "DeterministicGroupSpec",
     "DistributionUnavailableError",
+    "ExpertInfo",
     "GatingSpec",
     "GaussianGroupSpec",
     "GaussianPriorSpec",
@@ -113,6 +134,7 @@ __all__ = [
     "LaplacePriorSpec",
     "LowRankGaussianGroupSpec",
     "MLPSpec",
+    "MixtureLayout",
     "MixtureSpec",
     "ModelSpec",
     "NumericalError",
@@ -124,6 +146,7 @@ __all__ = [
     "PriorSpec",
     "ResourceLimitError",
     "ShapeError",
+    "SpecAttribute",
     "SurrogateSpec",
     "as_float_array",
     "available_memory_bytes",
@@ -136,10 +159,13 @@ __all__ = [
     "check_params_shape",
     "check_positive_float",
     "check_positive_int",
+    "check_raw_arrays",
+    "defaults",
     "forward_arrays",
     "group_spec_from_dict",
     "hyperbolic_cross_indices",
     "inverse_softplus",
+    "langevin_spec_for",
     "legendre_columns",
     "legendre_table",
     "model_arrays",

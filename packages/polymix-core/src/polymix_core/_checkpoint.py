@@ -21,8 +21,8 @@ import numpy as np
 
 from ._checkpoint_archive import read_archive
 from ._checkpoint_schema import CHECKPOINT_FORMAT, CheckpointLimits
-from ._errors import CheckpointError, ConfigurationError, PolymixError, PolymixValueError, ShapeError
-from ._group_specs import GroupSpec, LangevinGroupSpec, check_group_total, group_spec_from_dict
+from ._errors import CheckpointError, ConfigurationError, PolymixError, PolymixValueError
+from ._group_specs import GroupSpec, LangevinGroupSpec, check_group_total, check_raw_arrays, group_spec_from_dict
 from ._prior_specs import GaussianPriorSpec, PriorSpec, prior_spec_from_dict
 from ._surrogate_specs import MixtureSpec, SurrogateSpec, surrogate_spec_from_dict
 
@@ -100,7 +100,11 @@ class ModelSpec:
 
     def raw_keys(self) -> list[str]:
         """``state_dict`` keys of every raw parameter, in order."""
-        return [f"parameter_groups.{i}.{n}" for i, g in enumerate(self.groups) for n in g.spec.raw_shapes]
+        return list(self.raw_shapes())
+
+    def raw_shapes(self) -> dict[str, tuple[int, ...]]:
+        """``{state_dict key: shape}`` of every raw parameter, in order."""
+        return {f"parameter_groups.{i}.{n}": s for i, g in enumerate(self.groups) for n, s in g.spec.raw_shapes.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""
@@ -131,20 +135,15 @@ class ModelSpec:
 
 def _checked_arrays(spec: ModelSpec, arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Every raw array ``spec`` needs, as finite float64, checked for presence and shape."""
+    check_raw_arrays(spec.raw_shapes(), arrays, "arrays")
     out: dict[str, np.ndarray] = {}
-    for i, g in enumerate(spec.groups):
-        for name, shape in g.spec.raw_shapes.items():
-            key = f"parameter_groups.{i}.{name}"
-            if key not in arrays:
-                raise ShapeError(f"arrays: expected an entry {key!r}, received keys {sorted(arrays)}")
-            arr = np.asarray(arrays[key], dtype=np.float64)
-            if arr.shape != shape:
-                raise ShapeError(f"arrays[{key!r}]: expected shape {shape}, received shape {arr.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise PolymixValueError(
-                    f"arrays[{key!r}]: expected finite values, received {int((~np.isfinite(arr)).sum())} non-finite"
-                )
-            out[key] = arr
+    for key in spec.raw_keys():
+        arr = np.asarray(arrays[key], dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise PolymixValueError(
+                f"arrays[{key!r}]: expected finite values, received {int((~np.isfinite(arr)).sum())} non-finite"
+            )
+        out[key] = arr
     return out
 
 

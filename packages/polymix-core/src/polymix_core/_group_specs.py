@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, Mapping, NamedTuple, Union
 
 import numpy as np
 
-from ._errors import ConfigurationError, check_positive_float, check_positive_int
+from . import defaults
+from ._errors import ConfigurationError, ShapeError, check_positive_float, check_positive_int
 from ._transforms import raw_from_positive
 
 __all__ = [
@@ -30,13 +31,10 @@ __all__ = [
     "GroupSpec",
     "tril_indices",
     "check_group_total",
+    "check_raw_arrays",
+    "langevin_spec_for",
     "group_spec_from_dict",
 ]
-
-#: ``log_std`` of a fresh ``IIDGaussianGroup`` (pypolymix: start small).
-IID_INITIAL_LOG_STD = -0.5
-#: Scale of the random initial parameters of a Langevin score/energy surrogate.
-LANGEVIN_INIT_SCALE = 0.01
 
 
 class InitialValue(NamedTuple):
@@ -60,7 +58,7 @@ def tril_indices(num_params: int) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class _BaseGroupSpec:
     num_params: int
-    kl_num_mc_samples: int = field(default=64, kw_only=True)
+    kl_num_mc_samples: int = field(default=defaults.KL_NUM_MC_SAMPLES, kw_only=True)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_params", check_positive_int("num_params", self.num_params))
@@ -125,7 +123,7 @@ class IIDGaussianGroupSpec(_BaseGroupSpec):
         d = self.num_params
         return {
             "mean": InitialValue(np.zeros(d), 1.0),
-            "log_std": InitialValue(np.full(d, IID_INITIAL_LOG_STD), 0.0),
+            "log_std": InitialValue(np.full(d, defaults.IID_INITIAL_LOG_STD), 0.0),
         }
 
 
@@ -141,8 +139,8 @@ class GaussianGroupSpec(_BaseGroupSpec):
         [0, 2, 5]
     """
 
-    init_scale_diag: float = field(default=1e-1, kw_only=True)
-    jitter: float = field(default=1e-6, kw_only=True)
+    init_scale_diag: float = field(default=defaults.INIT_SCALE_DIAG, kw_only=True)
+    jitter: float = field(default=defaults.JITTER, kw_only=True)
     family = "gaussian"
 
     def __post_init__(self) -> None:
@@ -203,10 +201,10 @@ class LowRankGaussianGroupSpec(_BaseGroupSpec):
         (11,)
     """
 
-    rank: int = field(default=1, kw_only=True)
-    init_scale_diag: float = field(default=1e-1, kw_only=True)
-    init_scale_factor: float = field(default=1e-1, kw_only=True)
-    jitter: float = field(default=1e-6, kw_only=True)
+    rank: int = field(default=defaults.RANK, kw_only=True)
+    init_scale_diag: float = field(default=defaults.INIT_SCALE_DIAG, kw_only=True)
+    init_scale_factor: float = field(default=defaults.INIT_SCALE_FACTOR, kw_only=True)
+    jitter: float = field(default=defaults.JITTER, kw_only=True)
     family = "low_rank_gaussian"
 
     def __post_init__(self) -> None:
@@ -263,10 +261,10 @@ class LangevinGroupSpec(_BaseGroupSpec):
     surrogate_num_inputs: int = field(default=0, kw_only=True)
     surrogate_num_outputs: int = field(default=0, kw_only=True)
     surrogate_num_params: int = field(default=0, kw_only=True)
-    num_particles: int = field(default=32, kw_only=True)
-    num_diffusion_steps: int = field(default=50, kw_only=True)
-    step_size: float = field(default=1e-3, kw_only=True)
-    init_std: float = field(default=1.0, kw_only=True)
+    num_particles: int = field(default=defaults.NUM_PARTICLES, kw_only=True)
+    num_diffusion_steps: int = field(default=defaults.NUM_DIFFUSION_STEPS, kw_only=True)
+    step_size: float = field(default=defaults.STEP_SIZE, kw_only=True)
+    init_std: float = field(default=defaults.INIT_STD, kw_only=True)
     #: Spec of the score/energy surrogate (``None`` when it is a user class without one).
     surrogate: Any = field(default=None, kw_only=True)
     family = "langevin"
@@ -320,12 +318,86 @@ class LangevinGroupSpec(_BaseGroupSpec):
     @property
     def initial(self) -> dict[str, InitialValue]:
         """Surrogate parameters ``0.01 * N(0, 1)``."""
-        return {"surrogate_params": InitialValue(np.zeros(self.surrogate_num_params), LANGEVIN_INIT_SCALE)}
+        return {"surrogate_params": InitialValue(np.zeros(self.surrogate_num_params), defaults.LANGEVIN_INIT_SCALE)}
 
 
 GroupSpec = Union[
     DeterministicGroupSpec, IIDGaussianGroupSpec, GaussianGroupSpec, LowRankGaussianGroupSpec, LangevinGroupSpec
 ]
+
+
+def check_raw_arrays(shapes: Mapping[str, tuple[int, ...]], arrays: Mapping[str, Any], prefix: str = "raw") -> None:
+    """Raise unless ``arrays`` has exactly the keys of ``shapes``, each of that shape (any array type).
+
+    The one validation of raw parameters: backends, the reference and checkpoints call it before
+    converting or copying anything. Only ``np.shape`` is read, so traced arrays pass.
+
+    Args:
+        shapes: ``{name: shape}``, e.g. a group spec's ``raw_shapes`` or ``ModelSpec.raw_shapes()``.
+        arrays: ``{name: array}``.
+        prefix: How ``arrays`` is named in messages (e.g. ``"raw"``, ``"arrays"``).
+
+    Raises:
+        ShapeError: missing or unexpected keys, or a wrong shape.
+
+    Example:
+        >>> check_raw_arrays(IIDGaussianGroupSpec(2).raw_shapes, {"mean": np.zeros(2), "log_std": np.zeros(3)})
+        Traceback (most recent call last):
+        ...
+        polymix_core._errors.ShapeError: raw['log_std']: expected shape (2,), received shape (3,)
+    """
+    missing = [n for n in shapes if n not in arrays]
+    unexpected = sorted(set(arrays) - set(shapes))
+    if missing or unexpected:
+        raise ShapeError(
+            f"{prefix}: expected exactly the keys {list(shapes)}, received {sorted(arrays)} "
+            f"(missing {missing}, unexpected {unexpected})"
+        )
+    for name, shape in shapes.items():
+        got = tuple(int(s) for s in np.shape(arrays[name]))
+        if got != tuple(shape):
+            raise ShapeError(f"{prefix}[{name!r}]: expected shape {tuple(shape)}, received shape {got}")
+
+
+def langevin_spec_for(num_params: int, score_model: Any, energy_model: Any, **kwargs: Any) -> LangevinGroupSpec:
+    """The spec of a Langevin group from its score or energy surrogate (a backend object).
+
+    The rules every backend applies: exactly one of ``score_model`` and ``energy_model``; the
+    surrogate has ``num_inputs``, ``num_outputs`` and ``num_params()``; its counts fit
+    ``num_params`` (checked by ``LangevinGroupSpec``); its spec is recorded where it has one.
+
+    Args:
+        num_params: The group's parameter count.
+        score_model: Surrogate of the score, or ``None``.
+        energy_model: Surrogate of the energy, or ``None``.
+        **kwargs: The remaining ``LangevinGroupSpec`` fields (``num_particles``, ``step_size``, ...).
+
+    Raises:
+        ConfigurationError: not exactly one surrogate, or one of the wrong size.
+    """
+    if (score_model is None) == (energy_model is None):
+        raise ConfigurationError(
+            "score_model, energy_model: expected exactly one of them, received "
+            f"{'both' if score_model is not None else 'neither'}"
+        )
+    surrogate = score_model if score_model is not None else energy_model
+    mode = "score" if score_model is not None else "energy"
+    for attr in ("num_inputs", "num_outputs", "num_params"):
+        if not hasattr(surrogate, attr):
+            raise ConfigurationError(f"{mode}_model: expected a surrogate with {attr}, received one without")
+    try:
+        surrogate_spec = getattr(surrogate, "spec", None)
+    except ConfigurationError:  # a user-defined torch surrogate says it has none
+        surrogate_spec = None
+    return LangevinGroupSpec(
+        num_params,
+        mode=mode,  # type: ignore[arg-type]
+        surrogate_num_inputs=surrogate.num_inputs,
+        surrogate_num_outputs=surrogate.num_outputs,
+        surrogate_num_params=surrogate.num_params(),
+        surrogate=surrogate_spec,
+        **kwargs,
+    )
 
 
 def check_group_total(group_names: list[str], group_sizes: list[int], surrogate_num_params: int) -> None:

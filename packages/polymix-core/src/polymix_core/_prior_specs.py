@@ -12,6 +12,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from . import defaults
 from ._errors import ConfigurationError, ShapeError
 
 __all__ = [
@@ -62,8 +63,8 @@ class IIDGaussianPriorSpec:
         (array([0., 0.]), array([0.5, 0.5]))
     """
 
-    mean: Any = 0.0
-    std: Any = 1.0
+    mean: Any = defaults.PRIOR_MEAN
+    std: Any = defaults.PRIOR_STD
     kind = "iid_gaussian"
 
     def __post_init__(self) -> None:
@@ -88,8 +89,8 @@ class LaplacePriorSpec:
         (array([0.]), array([0.1]))
     """
 
-    loc: Any = 0.0
-    scale: Any = 1.0
+    loc: Any = defaults.LAPLACE_LOC
+    scale: Any = defaults.LAPLACE_SCALE
     kind = "laplace"
 
     def __post_init__(self) -> None:

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from math import prod
-from typing import Any, NamedTuple, Union
+from typing import Any, Hashable, NamedTuple, Union
 
 import numpy as np
 
+from . import defaults
 from ._errors import ConfigurationError, check_nonnegative_int, check_positive_float, check_positive_int
 from ._index_sets import hyperbolic_cross_indices, total_order_indices
 from ._legendre import basis_gather_indices
@@ -26,6 +27,8 @@ __all__ = [
     "PCESpec",
     "GatingSpec",
     "MixtureSpec",
+    "MixtureLayout",
+    "ExpertInfo",
     "SurrogateSpec",
     "surrogate_spec_from_dict",
 ]
@@ -73,10 +76,10 @@ class MLPSpec:
     """
 
     num_inputs: int
-    num_outputs: int = 1
-    width: int = 16
-    depth: int = 1
-    activation: str = "relu"
+    num_outputs: int = defaults.NUM_OUTPUTS
+    width: int = defaults.WIDTH
+    depth: int = defaults.DEPTH
+    activation: str = defaults.ACTIVATION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_inputs", check_positive_int("num_inputs", self.num_inputs))
@@ -134,9 +137,9 @@ class PCESpec:
     """
 
     num_inputs: int
-    num_outputs: int = 1
-    degree: int = 3
-    q: float = 1.0
+    num_outputs: int = defaults.NUM_OUTPUTS
+    degree: int = defaults.DEGREE
+    q: float = defaults.Q
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_inputs", check_positive_int("num_inputs", self.num_inputs))
@@ -195,9 +198,9 @@ class GatingSpec:
 
     num_inputs: int
     num_experts: int
-    width: int = 16
-    depth: int = 1
-    activation: str = "relu"
+    width: int = defaults.WIDTH
+    depth: int = defaults.DEPTH
+    activation: str = defaults.ACTIVATION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "num_experts", check_positive_int("num_experts", self.num_experts))
@@ -232,6 +235,111 @@ class GatingSpec:
         return {"kind": "gating", **dataclasses.asdict(self)}
 
 
+class ExpertInfo(NamedTuple):
+    """What the mixture layout needs of one expert.
+
+    ``batch_key``: experts with equal keys share one batched call (``None``: the expert runs alone).
+    """
+
+    num_inputs: Any
+    num_outputs: Any
+    num_params: int
+    batch_key: Hashable | None
+
+
+@dataclass(frozen=True)
+class MixtureLayout:
+    """The flat layout and expert batching of a mixture, and the checks on its experts and gating network.
+
+    Computed here once for every backend, from the experts' sizes alone, so that mixtures of
+    user-defined experts (without specs) follow exactly the rules of ``MixtureSpec``.
+
+    Attributes:
+        num_inputs: Shared input width.
+        num_outputs: Shared output width.
+        slices: ``experts.{i}`` blocks (shape ``(expert.num_params,)``), then ``gating``.
+        batches: Experts grouped by equal ``batch_key``, in order of first appearance.
+
+    Example:
+        >>> layout = MixtureLayout.build([ExpertInfo(1, 1, 7, "a"), ExpertInfo(1, 1, 3, None), ExpertInfo(1, 1, 7, "a")],
+        ...                              gating_num_inputs=1, gating_num_experts=3, gating_num_params=11)
+        >>> [(s.name, s.start, s.stop) for s in layout.slices]
+        [('experts.0', 0, 7), ('experts.1', 7, 10), ('experts.2', 10, 17), ('gating', 17, 28)]
+        >>> layout.batches
+        ((0, 2), (1,))
+    """
+
+    num_inputs: int
+    num_outputs: int
+    slices: tuple[ParamSlice, ...]
+    batches: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def build(
+        cls,
+        experts: Sequence[ExpertInfo],
+        *,
+        gating_num_inputs: Any,
+        gating_num_experts: Any,
+        gating_num_params: int,
+        gating_name: str = "gating",
+    ) -> MixtureLayout:
+        """Check the experts and the gating network against each other and lay out their blocks.
+
+        Raises:
+            ConfigurationError: no experts, experts that disagree on ``num_inputs``/``num_outputs``,
+                or a gating network of another input width or expert count (named ``gating_name``).
+        """
+        if not experts:
+            raise ConfigurationError("experts: expected at least one expert, received an empty sequence")
+        for attr in ("num_inputs", "num_outputs"):
+            values = [getattr(e, attr) for e in experts]
+            if any(v is None for v in values):
+                raise ConfigurationError(f"experts: expected surrogates with a {attr} attribute, received {values}")
+            if len(set(values)) > 1:
+                raise ConfigurationError(f"experts: expected every expert to have the same {attr}, received {values}")
+        if gating_num_experts != len(experts):
+            raise ConfigurationError(
+                f"{gating_name}: expected num_experts == {len(experts)} (the number of experts), "
+                f"received num_experts={gating_num_experts}"
+            )
+        if gating_num_inputs != experts[0].num_inputs:
+            raise ConfigurationError(
+                f"{gating_name}: expected num_inputs == {experts[0].num_inputs} (the experts' num_inputs), "
+                f"received num_inputs={gating_num_inputs}"
+            )
+        named = [(f"experts.{i}", (int(e.num_params),)) for i, e in enumerate(experts)]
+        slices = _tile(named + [("gating", (int(gating_num_params),))])
+        groups: dict[Any, list[int]] = {}
+        for i, e in enumerate(experts):
+            groups.setdefault(("alone", i) if e.batch_key is None else ("key", e.batch_key), []).append(i)
+        batches = tuple(tuple(v) for v in groups.values())
+        return cls(int(experts[0].num_inputs), int(experts[0].num_outputs), slices, batches)
+
+    @property
+    def num_experts(self) -> int:
+        """Number of experts."""
+        return len(self.slices) - 1
+
+    @property
+    def num_params(self) -> int:
+        """Experts' and gating network's parameters together."""
+        return self.slices[-1].stop
+
+    def expert_param_index(self, batch: tuple[int, ...]) -> np.ndarray:
+        """``(len(batch), expert_num_params)`` flat-vector indices of the experts in ``batch``.
+
+        Gathering ``params[:, index]`` stacks their blocks as ``(num_samples, len(batch), expert_num_params)``.
+        """
+        starts = np.array([self.slices[i].start for i in batch], dtype=np.int64)  # (n_batch,)
+        size = self.slices[batch[0]].stop - self.slices[batch[0]].start
+        return starts[:, None] + np.arange(size, dtype=np.int64)[None, :]  # (n_batch, size)
+
+    def is_contiguous(self, batch: tuple[int, ...]) -> bool:
+        """Whether the experts of ``batch`` are adjacent (their blocks are one slice, no gather)."""
+        return batch == tuple(range(batch[0], batch[0] + len(batch)))
+
+
 @dataclass(frozen=True)
 class MixtureSpec:
     """Mixture of experts: expert 0's block, expert 1's block, ..., then the gating block.
@@ -253,76 +361,60 @@ class MixtureSpec:
     def __post_init__(self) -> None:
         experts = tuple(self.experts)
         object.__setattr__(self, "experts", experts)
-        if not experts:
-            raise ConfigurationError("experts: expected at least one expert, received an empty sequence")
         for i, e in enumerate(experts):
             if not isinstance(e, (MLPSpec, PCESpec)):
                 raise ConfigurationError(f"experts[{i}]: expected an MLPSpec or PCESpec, received {type(e).__name__}")
-        ins = [e.num_inputs for e in experts]
-        outs = [e.num_outputs for e in experts]
-        if len(set(ins)) > 1:
-            raise ConfigurationError(f"experts: expected every expert to have the same num_inputs, received {ins}")
-        if len(set(outs)) > 1:
-            raise ConfigurationError(f"experts: expected every expert to have the same num_outputs, received {outs}")
         if not isinstance(self.gating, GatingSpec):
             raise ConfigurationError(f"gating: expected a GatingSpec, received {type(self.gating).__name__}")
-        if self.gating.num_experts != len(experts):
-            raise ConfigurationError(
-                f"gating: expected num_experts == {len(experts)} (the number of experts), "
-                f"received num_experts={self.gating.num_experts}"
-            )
-        if self.gating.num_inputs != ins[0]:
-            raise ConfigurationError(
-                f"gating: expected num_inputs == {ins[0]} (the experts' num_inputs), "
-                f"received num_inputs={self.gating.num_inputs}"
-            )
+        _ = self.layout  # validates
+
+    @cached_property
+    def layout(self) -> MixtureLayout:
+        """Slices and expert batches; identical experts (equal specs) share a batch."""
+        return MixtureLayout.build(
+            [ExpertInfo(e.num_inputs, e.num_outputs, e.num_params, e) for e in self.experts],
+            gating_num_inputs=self.gating.num_inputs,
+            gating_num_experts=self.gating.num_experts,
+            gating_num_params=self.gating.num_params,
+        )
 
     @property
     def num_inputs(self) -> int:
         """Shared input width."""
-        return self.experts[0].num_inputs
+        return self.layout.num_inputs
 
     @property
     def num_outputs(self) -> int:
         """Shared output width."""
-        return self.experts[0].num_outputs
+        return self.layout.num_outputs
 
     @property
     def num_experts(self) -> int:
         """Number of experts."""
         return len(self.experts)
 
-    @cached_property
+    @property
     def slices(self) -> tuple[ParamSlice, ...]:
         """``experts.{i}`` blocks (shape ``(expert.num_params,)``) then ``gating``."""
-        named = [(f"experts.{i}", (e.num_params,)) for i, e in enumerate(self.experts)]
-        return _tile(named + [("gating", (self.gating.num_params,))])
+        return self.layout.slices
 
-    @cached_property
+    @property
     def num_params(self) -> int:
         """Sum of the experts' and the gating network's counts."""
-        return self.slices[-1].stop
+        return self.layout.num_params
 
-    @cached_property
+    @property
     def expert_batches(self) -> tuple[tuple[int, ...], ...]:
         """Experts grouped by identical spec, in order of first appearance.
 
         Experts in one batch share an architecture and run as one batched call on
         stacked parameters; a mixture of identical experts is a single batch.
         """
-        batches: dict[Any, list[int]] = {}
-        for i, e in enumerate(self.experts):
-            batches.setdefault(e, []).append(i)
-        return tuple(tuple(v) for v in batches.values())
+        return self.layout.batches
 
     def expert_param_index(self, batch: tuple[int, ...]) -> np.ndarray:
-        """``(len(batch), expert_num_params)`` flat-vector indices of the experts in ``batch``.
-
-        Gathering ``params[:, index]`` stacks their blocks as ``(num_samples, len(batch), expert_num_params)``.
-        """
-        starts = np.array([self.slices[i].start for i in batch], dtype=np.int64)  # (n_batch,)
-        size = self.experts[batch[0]].num_params
-        return starts[:, None] + np.arange(size, dtype=np.int64)[None, :]  # (n_batch, size)
+        """``(len(batch), expert_num_params)`` flat-vector indices of the experts in ``batch``."""
+        return self.layout.expert_param_index(batch)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""

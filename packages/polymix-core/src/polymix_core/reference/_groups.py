@@ -5,11 +5,11 @@ Raw parameters travel as a dict ``{name: array}`` keyed as in ``spec.raw_shapes`
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from .._errors import PolymixTypeError, PolymixValueError, ShapeError, check_noise_shape
+from .._errors import PolymixTypeError, check_noise_shape
 from .._group_specs import (
     DeterministicGroupSpec,
     GaussianGroupSpec,
@@ -17,6 +17,7 @@ from .._group_specs import (
     IIDGaussianGroupSpec,
     LangevinGroupSpec,
     LowRankGaussianGroupSpec,
+    check_raw_arrays,
 )
 from .._prior_specs import GaussianPriorSpec, IIDGaussianPriorSpec, LaplacePriorSpec, PriorSpec
 
@@ -27,10 +28,8 @@ __all__ = [
     "log_prob",
     "prior_log_prob",
     "prior_moments",
-    "gaussian_kl",
-    "kl_divergence",
-    "langevin_trajectory",
     "mvn_log_prob",
+    "lowrank_diag",
 ]
 
 Raw = Mapping[str, np.ndarray]
@@ -42,15 +41,8 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 
 def _raw(spec: GroupSpec, raw: Raw) -> dict[str, np.ndarray]:
-    out = {}
-    for name, shape in spec.raw_shapes.items():
-        if name not in raw:
-            raise PolymixValueError(f"raw: expected an entry {name!r}, received keys {sorted(raw)}")
-        arr = np.asarray(raw[name], dtype=np.float64)
-        if arr.shape != shape:
-            raise ShapeError(f"raw[{name!r}]: expected shape {shape}, received shape {arr.shape}")
-        out[name] = arr
-    return out
+    check_raw_arrays(spec.raw_shapes, raw)
+    return {name: np.asarray(raw[name], dtype=np.float64) for name in spec.raw_shapes}
 
 
 def scale_tril(spec: GaussianGroupSpec, raw_tril: np.ndarray) -> np.ndarray:
@@ -69,7 +61,8 @@ def scale_tril(spec: GaussianGroupSpec, raw_tril: np.ndarray) -> np.ndarray:
     return L
 
 
-def _lowrank_diag(spec: LowRankGaussianGroupSpec, raw: Raw) -> np.ndarray:
+def lowrank_diag(spec: LowRankGaussianGroupSpec, raw: Raw) -> np.ndarray:
+    """``softplus(raw_cov_diag) + jitter``: the positive diagonal ``D`` of a low-rank group."""
     return _softplus(raw["raw_cov_diag"]) + spec.jitter
 
 
@@ -97,7 +90,7 @@ def sample_transform(spec: GroupSpec, raw: Raw, noise: np.ndarray) -> np.ndarray
         return r["mean"] + noise @ scale_tril(spec, r["raw_tril"]).T
     if isinstance(spec, LowRankGaussianGroupSpec):
         eps_u, eps_d = noise[:, : spec.rank], noise[:, spec.rank :]
-        return r["mean"] + eps_u @ r["cov_factor"].T + np.sqrt(_lowrank_diag(spec, r)) * eps_d
+        return r["mean"] + eps_u @ r["cov_factor"].T + np.sqrt(lowrank_diag(spec, r)) * eps_d
     raise PolymixTypeError(f"spec: unknown group spec {type(spec).__name__}")
 
 
@@ -117,7 +110,7 @@ def moments(spec: GroupSpec, raw: Raw) -> tuple[np.ndarray, np.ndarray]:
         return r["mean"], L @ L.T
     if isinstance(spec, LowRankGaussianGroupSpec):
         U = r["cov_factor"]
-        return r["mean"], U @ U.T + np.diag(_lowrank_diag(spec, r))
+        return r["mean"], U @ U.T + np.diag(lowrank_diag(spec, r))
     raise PolymixTypeError(f"spec: {type(spec).__name__} is not a Gaussian family")
 
 
@@ -159,58 +152,3 @@ def prior_log_prob(prior: PriorSpec, theta: np.ndarray) -> np.ndarray:
         return np.sum(-np.log(2.0 * scale) - np.abs(theta - loc) / scale, axis=1)
     mean, cov = prior_moments(prior, d)
     return mvn_log_prob(theta, mean, cov)
-
-
-def gaussian_kl(m_q: np.ndarray, cov_q: np.ndarray, m_p: np.ndarray, cov_p: np.ndarray) -> float:
-    """``KL(N(m_q, cov_q) || N(m_p, cov_p))`` by the textbook formula.
-
-    Example:
-        >>> gaussian_kl(np.zeros(1), np.eye(1), np.ones(1), np.eye(1))
-        0.5
-    """
-    d = m_q.shape[0]
-    Lp = np.linalg.cholesky(cov_p)
-    Lq = np.linalg.cholesky(cov_q)
-    M = np.linalg.solve(Lp, Lq)  # Lp^{-1} Lq
-    z = np.linalg.solve(Lp, m_p - m_q)
-    logdet = 2.0 * (np.sum(np.log(np.diag(Lp))) - np.sum(np.log(np.diag(Lq))))
-    return float(0.5 * (np.sum(M**2) + z @ z - d + logdet))
-
-
-def kl_divergence(spec: GroupSpec, raw: Raw, prior: PriorSpec) -> float:
-    """Analytic ``KL(q || p)`` of a Gaussian family against a Gaussian prior."""
-    m_q, c_q = moments(spec, raw)
-    m_p, c_p = prior_moments(prior, spec.num_params)
-    return gaussian_kl(m_q, c_q, m_p, c_p)
-
-
-def langevin_trajectory(
-    score: Callable[[np.ndarray], np.ndarray], theta0: np.ndarray, noise: np.ndarray, step_size: float
-) -> np.ndarray:
-    """Unadjusted Langevin: ``theta_{k+1} = theta_k + h s(theta_k) + sqrt(2 h) xi_k``.
-
-    Args:
-        score: Maps ``(num_particles, num_params)`` to the score, same shape.
-        theta0: Initial particles ``(num_particles, num_params)``.
-        noise: ``(num_steps, num_particles, num_params)`` standard normals ``xi_k``.
-        step_size: ``h > 0``.
-
-    Returns:
-        ``(num_steps + 1, num_particles, num_params)``: the initial particles, then one row per step.
-
-    Example:
-        >>> traj = langevin_trajectory(lambda t: -t, np.ones((1, 1)), np.zeros((2, 1, 1)), 0.5)
-        >>> traj[:, 0, 0].tolist()
-        [1.0, 0.5, 0.25]
-    """
-    theta0 = np.asarray(theta0, dtype=np.float64)
-    noise = np.asarray(noise, dtype=np.float64)
-    if noise.ndim != 3 or noise.shape[1:] != theta0.shape:
-        raise ShapeError(
-            f"noise: expected shape (num_steps, {theta0.shape[0]}, {theta0.shape[1]}), received shape {noise.shape}"
-        )
-    out = [theta0]
-    scale = np.sqrt(2.0 * step_size)
-    for xi in noise:
-        out.append(out[-1] + step_size * score(out[-1]) + scale * xi)
-    return np.stack(out)

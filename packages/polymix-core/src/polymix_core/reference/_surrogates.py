@@ -15,6 +15,7 @@ from .._surrogate_specs import GatingSpec, MixtureSpec, MLPSpec, PCESpec, Surrog
 
 __all__ = [
     "ACTIVATION_FUNCTIONS",
+    "sigmoid",
     "forward",
     "mlp_forward",
     "pce_forward",
@@ -31,8 +32,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.vectorize(erf, otypes=[np.float64])(x / np.sqrt(2.0)))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp(-|x|) never overflows and keeps full relative accuracy in both tails.
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, accurate in both tails (``exp(-|x|)`` never overflows)."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -41,9 +42,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 ACTIVATION_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda x: np.maximum(x, 0.0),
     "tanh": np.tanh,
-    "sigmoid": lambda x: _sigmoid(x),
+    "sigmoid": lambda x: sigmoid(x),
     "gelu": _gelu,
-    "silu": lambda x: x * _sigmoid(x),
+    "silu": lambda x: x * sigmoid(x),
     "softplus": lambda x: np.logaddexp(0.0, x),
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0.0))),
     "identity": lambda x: x,
