@@ -34,7 +34,7 @@ class SpecAttribute(Generic[T]):
         >>> Net().num_inputs = 4
         Traceback (most recent call last):
         ...
-        polymix_core._errors.PolymixTypeError: num_inputs: read-only, a view of Net.spec.num_inputs; build a new Net instead
+        polymix_core._errors.PolymixTypeError: num_inputs: read-only, a view of Net.spec.num_inputs; build a new ...
     """
 
     def __init__(self, field: str | None = None, doc: str | None = None) -> None:

@@ -261,8 +261,8 @@ class MixtureLayout:
         batches: Experts grouped by equal ``batch_key``, in order of first appearance.
 
     Example:
-        >>> layout = MixtureLayout.build([ExpertInfo(1, 1, 7, "a"), ExpertInfo(1, 1, 3, None), ExpertInfo(1, 1, 7, "a")],
-        ...                              gating_num_inputs=1, gating_num_experts=3, gating_num_params=11)
+        >>> experts = [ExpertInfo(1, 1, 7, "a"), ExpertInfo(1, 1, 3, None), ExpertInfo(1, 1, 7, "a")]
+        >>> layout = MixtureLayout.build(experts, gating_num_inputs=1, gating_num_experts=3, gating_num_params=11)
         >>> [(s.name, s.start, s.stop) for s in layout.slices]
         [('experts.0', 0, 7), ('experts.1', 7, 10), ('experts.2', 10, 17), ('gating', 17, 28)]
         >>> layout.batches

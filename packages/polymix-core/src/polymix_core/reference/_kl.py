@@ -75,8 +75,8 @@ def gaussian_parts(spec: GroupSpec, raw: Mapping[str, np.ndarray]) -> tuple[np.n
     """Mean ``(d,)``, covariance factors and ``log det Sigma_q`` of a Gaussian family.
 
     Example:
-        >>> mean, factors, logdet = gaussian_parts(IIDGaussianGroupSpec(2), {"mean": np.zeros(2), "log_std": np.ones(2)})
-        >>> logdet
+        >>> raw = {"mean": np.zeros(2), "log_std": np.ones(2)}
+        >>> gaussian_parts(IIDGaussianGroupSpec(2), raw)[2]
         4.0
     """
     from ._groups import lowrank_diag, scale_tril
