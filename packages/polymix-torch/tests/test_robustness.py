@@ -282,14 +282,14 @@ class TestRejectedCalls:
         _assert_unchanged(model, before)
 
     def test_checkpoint_loading_into_a_model_checks_everything_first(self) -> None:
-        from polymix_torch._checkpoint import load_raw_arrays
+        from polymix_torch._from_spec import load_raw
 
         model = _model_with_langevin()
         before = _snapshot(model)
         arrays = {k: np.ones(tuple(v.shape)) for k, v in model.state_dict().items()}
         arrays["parameter_groups.1.mean"] = np.ones(5)
         with pytest.raises(ShapeError):
-            load_raw_arrays(model, arrays)
+            load_raw(model, arrays)
         _assert_unchanged(model, before)
 
     def test_prior_arrays_are_copied(self) -> None:

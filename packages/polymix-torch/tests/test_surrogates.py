@@ -66,7 +66,7 @@ def test_identical_experts_run_as_one_batched_call() -> None:
         e.register_forward_hook(lambda m, args, out: calls.__setitem__(id(m), calls[id(m)] + 1))
     moe(torch.zeros(5, 1), torch.randn(2, moe.num_params()))
     assert sorted(calls.values()) == [0, 0, 1, 1]  # one call for the three networks, one for the PCE
-    assert moe._batches == [[0, 1, 2], [3]]
+    assert moe._layout.batches == ((0, 1, 2), (3,))
 
 
 def test_custom_activations_are_not_batched_together() -> None:

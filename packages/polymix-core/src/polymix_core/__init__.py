@@ -36,6 +36,7 @@ from ._errors import (
     check_positive_int as check_positive_int,
 )
 from ._group_specs import (
+    CustomGroupSpec as CustomGroupSpec,
     DeterministicGroupSpec as DeterministicGroupSpec,
     GaussianGroupSpec as GaussianGroupSpec,
     GroupSpec as GroupSpec,
@@ -119,6 +120,7 @@ __all__ = [
     "CheckpointError",
     "CheckpointLimits",
     "ConfigurationError",
+    "CustomGroupSpec",
     "DeterministicGroupSpec",
     "DistributionUnavailableError",
     "ExpertInfo",

@@ -22,7 +22,14 @@ import numpy as np
 from ._checkpoint_archive import read_archive
 from ._checkpoint_schema import CHECKPOINT_FORMAT, CheckpointLimits
 from ._errors import CheckpointError, ConfigurationError, PolymixError, PolymixValueError
-from ._group_specs import GroupSpec, LangevinGroupSpec, check_group_total, check_raw_arrays, group_spec_from_dict
+from ._group_specs import (
+    CustomGroupSpec,
+    GroupSpec,
+    LangevinGroupSpec,
+    check_group_total,
+    check_raw_arrays,
+    group_spec_from_dict,
+)
 from ._prior_specs import GaussianPriorSpec, PriorSpec, prior_spec_from_dict
 from ._surrogate_specs import MixtureSpec, SurrogateSpec, surrogate_spec_from_dict
 
@@ -80,6 +87,11 @@ class ModelSpec:
         """
         surrogates: list[tuple[str, Any]] = [("surrogate", self.surrogate)]
         for g in self.groups:
+            if isinstance(g.spec, CustomGroupSpec):
+                raise ConfigurationError(
+                    f"parameter_groups: expected built-in groups (a checkpoint stores specs, not code), received the "
+                    f"user-defined group {g.name!r}"
+                )
             if isinstance(g.spec, LangevinGroupSpec):
                 if g.spec.surrogate is None:
                     raise ConfigurationError(

@@ -28,6 +28,7 @@ __all__ = [
     "GaussianGroupSpec",
     "LowRankGaussianGroupSpec",
     "LangevinGroupSpec",
+    "CustomGroupSpec",
     "GroupSpec",
     "tril_indices",
     "check_group_total",
@@ -321,8 +322,41 @@ class LangevinGroupSpec(_BaseGroupSpec):
         return {"surrogate_params": InitialValue(np.zeros(self.surrogate_num_params), defaults.LANGEVIN_INIT_SCALE)}
 
 
+@dataclass(frozen=True)
+class CustomGroupSpec(_BaseGroupSpec):
+    """The sizes of a user-defined group (a subclass of a backend's ``ParameterGroup``).
+
+    It has no raw layout and no noise transform that polymix knows of, so a model holding
+    one cannot be written to a checkpoint (``ModelSpec.check_rebuildable``).
+
+    Example:
+        >>> CustomGroupSpec(4).num_params
+        4
+    """
+
+    family = "custom"
+
+    @property
+    def raw_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Unknown: raises ``ConfigurationError``."""
+        raise ConfigurationError(
+            "spec: a user-defined parameter group has no raw layout that polymix knows of (only DeterministicGroup, "
+            "IIDGaussianGroup, GaussianGroup, LowRankGaussianGroup and LangevinGroup have one)"
+        )
+
+    @property
+    def noise_shape(self) -> tuple[int, ...]:
+        """Unknown: raises ``ConfigurationError``."""
+        raise ConfigurationError("spec: a user-defined parameter group draws its own samples; it has no noise shape")
+
+
 GroupSpec = Union[
-    DeterministicGroupSpec, IIDGaussianGroupSpec, GaussianGroupSpec, LowRankGaussianGroupSpec, LangevinGroupSpec
+    DeterministicGroupSpec,
+    IIDGaussianGroupSpec,
+    GaussianGroupSpec,
+    LowRankGaussianGroupSpec,
+    LangevinGroupSpec,
+    CustomGroupSpec,
 ]
 
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Union
+from typing import Union
 
-import numpy as np
 import torch
-from polymix_core import CheckpointLimits, PolymixTypeError, ShapeError, read_checkpoint, write_checkpoint
+from polymix_core import CheckpointLimits, PolymixTypeError, read_checkpoint, write_checkpoint
 
 from ._from_spec import build_model
 from ._stochastic_model import StochasticModel
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_raw_arrays"]
+__all__ = ["save_checkpoint", "load_checkpoint"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -35,23 +33,6 @@ def save_checkpoint(model: StochasticModel, path: PathLike) -> None:
     state = model.state_dict()
     arrays = {k: state[k].detach().to("cpu", torch.float64).numpy() for k in spec.raw_keys()}
     write_checkpoint(path, spec, arrays)
-
-
-def load_raw_arrays(model: StochasticModel, arrays: Mapping[str, Any]) -> None:
-    """Copy ``state_dict``-keyed raw arrays into ``model``'s parameters (all checked before any copy)."""
-    keys = model.spec.raw_keys()
-    targets = {}
-    for key in keys:
-        if key not in arrays:
-            raise ShapeError(f"arrays: expected an entry {key!r}, received keys {sorted(arrays)}")
-        param = model.get_parameter(key)
-        value = np.asarray(arrays[key])
-        if tuple(value.shape) != tuple(param.shape):
-            raise ShapeError(f"arrays[{key!r}]: expected shape {tuple(param.shape)}, received shape {value.shape}")
-        targets[key] = (param, value)
-    with torch.no_grad():
-        for param, value in targets.values():
-            param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
 
 
 def load_checkpoint(
@@ -90,7 +71,4 @@ def load_checkpoint(
     if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
         raise PolymixTypeError(f"dtype: expected a floating torch.dtype or None, received {dtype!r}")
     spec, arrays = read_checkpoint(path, limits=limits)
-    model = build_model(spec)
-    model.to(device=device, dtype=dtype)
-    load_raw_arrays(model, arrays)
-    return model
+    return build_model(spec, arrays, dtype=dtype, device=device)

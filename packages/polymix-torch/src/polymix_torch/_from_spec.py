@@ -1,13 +1,18 @@
-"""Builders: torch modules from ``polymix_core`` specs (fresh initial values; load arrays after)."""
+"""Builders: torch modules from ``polymix_core`` specs, through each class's ``from_spec``.
+
+One table maps each spec type to its class; the classes build themselves (``from_spec``), so
+nothing here branches on types. Raw arrays, when given, replace the fresh initial values after
+every check has passed.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 from polymix_core import (
-    ConfigurationError,
     DeterministicGroupSpec,
     GatingSpec,
     GaussianGroupSpec,
@@ -23,6 +28,9 @@ from polymix_core import (
     ModelSpec,
     PCESpec,
     PolymixTypeError,
+    PriorSpec,
+    SurrogateSpec,
+    check_raw_arrays,
 )
 
 from ._stochastic_model import StochasticModel
@@ -37,46 +45,54 @@ from .parameter_groups import (
 from .priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
 from .surrogate_models import GatingNetwork, MixtureOfExperts, NeuralNetwork, PolynomialChaosExpansion, SurrogateModel
 
-__all__ = ["build_surrogate", "build_prior", "build_group", "build_model"]
+__all__ = ["build_surrogate", "build_prior", "build_group", "build_model", "load_raw"]
+
+_SURROGATES: dict[type, Any] = {
+    MLPSpec: NeuralNetwork,
+    PCESpec: PolynomialChaosExpansion,
+    GatingSpec: GatingNetwork,
+    MixtureSpec: MixtureOfExperts,
+}
+_PRIORS: dict[type, Any] = {
+    IIDGaussianPriorSpec: IIDGaussianPrior,
+    GaussianPriorSpec: GaussianPrior,
+    LaplacePriorSpec: LaplacePrior,
+}
+_GROUPS: dict[type, Any] = {
+    DeterministicGroupSpec: DeterministicGroup,
+    IIDGaussianGroupSpec: IIDGaussianGroup,
+    GaussianGroupSpec: GaussianGroup,
+    LowRankGaussianGroupSpec: LowRankGaussianGroup,
+    LangevinGroupSpec: LangevinGroup,
+}
+
+T = TypeVar("T")
 
 
-def _activation(spec: Any) -> str:
-    if spec.activation == "custom":
-        raise ConfigurationError(
-            "activation: expected a named activation to rebuild the surrogate, received 'custom' "
-            "(a user callable that only the original model holds)"
-        )
-    return str(spec.activation)
+def _class_of(table: dict[type, T], spec: Any, what: str) -> T:
+    cls = table.get(type(spec))
+    if cls is None:
+        names = ", ".join(t.__name__ for t in table)
+        raise PolymixTypeError(f"spec: expected {what} ({names}), received {type(spec).__name__}")
+    return cls
 
 
-def build_surrogate(spec: Any) -> SurrogateModel:
+def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
     """A surrogate module from an ``MLPSpec``, ``PCESpec``, ``GatingSpec`` or ``MixtureSpec``.
+
+    Raises:
+        ConfigurationError: the spec names a ``"custom"`` activation (only its owner can evaluate it).
+        PolymixTypeError: not a surrogate spec.
 
     Example:
         >>> from polymix_core import MLPSpec
         >>> build_surrogate(MLPSpec(2, 1, width=8, depth=2)).num_params()
         105
     """
-    if isinstance(spec, MLPSpec):
-        return NeuralNetwork(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, _activation(spec))
-    if isinstance(spec, PCESpec):
-        return PolynomialChaosExpansion(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
-    if isinstance(spec, GatingSpec):
-        return GatingNetwork(
-            spec.num_inputs, spec.num_experts, width=spec.width, depth=spec.depth, activation=_activation(spec)
-        )
-    if isinstance(spec, MixtureSpec):
-        return MixtureOfExperts([build_surrogate(e) for e in spec.experts], build_surrogate(spec.gating))
-    raise PolymixTypeError(
-        f"spec: expected an MLPSpec, PCESpec, GatingSpec or MixtureSpec, received {type(spec).__name__}"
-    )
+    return _class_of(_SURROGATES, spec, "a surrogate spec").from_spec(spec)  # type: ignore[no-any-return]
 
 
-def _f64(value: Any) -> Any:
-    return None if value is None else torch.tensor(np.asarray(value), dtype=torch.float64)  # a copy
-
-
-def build_prior(spec: Any) -> Prior:
+def build_prior(spec: PriorSpec | None) -> Prior:
     """A prior module from a prior spec (``None`` gives the default ``IIDGaussianPrior()``).
 
     Example:
@@ -86,22 +102,39 @@ def build_prior(spec: Any) -> Prior:
     """
     if spec is None:
         return IIDGaussianPrior()
-    # float64 buffers keep the spec's precision; modules cast them to their dtype when used
-    if isinstance(spec, IIDGaussianPriorSpec):
-        return IIDGaussianPrior(_f64(spec.mean), _f64(spec.std))
-    if isinstance(spec, LaplacePriorSpec):
-        return LaplacePrior(_f64(spec.loc), _f64(spec.scale))
-    if isinstance(spec, GaussianPriorSpec):
-        return GaussianPrior(
-            _f64(spec.mean), covariance_matrix=_f64(spec.covariance_matrix), scale_tril=_f64(spec.scale_tril)
-        )
-    raise PolymixTypeError(
-        f"spec: expected an IIDGaussianPriorSpec, GaussianPriorSpec or LaplacePriorSpec, received {type(spec).__name__}"
-    )
+    return _class_of(_PRIORS, spec, "a prior spec").from_spec(spec)  # type: ignore[no-any-return]
 
 
-def build_group(entry: GroupEntry) -> ParameterGroup:
+def load_raw(module: ParameterGroup | StochasticModel, raw: Mapping[str, Any]) -> None:
+    """Copy raw arrays into a group (``{raw_name: array}``) or a model (``state_dict`` keys).
+
+    Every name and shape is checked (``polymix_core.check_raw_arrays``) before anything is copied,
+    so a rejected call changes nothing; values are cast to each parameter's dtype and device.
+    """
+    shapes = module.spec.raw_shapes() if isinstance(module, StochasticModel) else module.spec.raw_shapes
+    check_raw_arrays(shapes, raw, "raw" if isinstance(module, ParameterGroup) else "arrays")
+    with torch.no_grad():
+        for key in shapes:
+            param = module.get_parameter(key)
+            value = raw[key]
+            value = value.detach() if isinstance(value, torch.Tensor) else torch.as_tensor(np.array(value))
+            param.copy_(value.to(dtype=param.dtype, device=param.device))
+
+
+def build_group(
+    entry: GroupEntry,
+    raw: Mapping[str, Any] | None = None,
+    *,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+) -> ParameterGroup:
     """A parameter group from a ``GroupEntry(name, spec, prior)``.
+
+    Args:
+        entry: The group's name, family spec and prior spec (``None``: the default prior).
+        raw: ``{raw_name: array}`` replacing the fresh initial values (checked first).
+        dtype: Floating dtype of the group (default: torch's default dtype); applied before ``raw`` is copied.
+        device: Device of the group (default: CPU).
 
     Example:
         >>> from polymix_core import GroupEntry, LowRankGaussianGroupSpec
@@ -109,49 +142,30 @@ def build_group(entry: GroupEntry) -> ParameterGroup:
         (11,)
     """
     name, spec, prior_spec = GroupEntry(*entry)
-    prior = build_prior(prior_spec)
-    mc = spec.kl_num_mc_samples
-    if isinstance(spec, DeterministicGroupSpec):
-        return DeterministicGroup(name, spec.num_params, prior, kl_num_mc_samples=mc)
-    if isinstance(spec, IIDGaussianGroupSpec):
-        return IIDGaussianGroup(name, spec.num_params, prior, kl_num_mc_samples=mc)
-    if isinstance(spec, GaussianGroupSpec):
-        return GaussianGroup(
-            name, spec.num_params, prior, init_scale_diag=spec.init_scale_diag, jitter=spec.jitter, kl_num_mc_samples=mc
-        )
-    if isinstance(spec, LowRankGaussianGroupSpec):
-        return LowRankGaussianGroup(
-            name,
-            spec.num_params,
-            spec.rank,
-            prior,
-            init_scale_diag=spec.init_scale_diag,
-            init_scale_factor=spec.init_scale_factor,
-            jitter=spec.jitter,
-            kl_num_mc_samples=mc,
-        )
-    if isinstance(spec, LangevinGroupSpec):
-        if spec.surrogate is None:
-            raise ConfigurationError("spec.surrogate: expected the score/energy surrogate's spec, received None")
-        surrogate = build_surrogate(spec.surrogate)
-        models = {f"{spec.mode}_model": surrogate}
-        group = LangevinGroup(
-            name,
-            spec.num_params,
-            prior=prior,
-            num_particles=spec.num_particles,
-            num_diffusion_steps=spec.num_diffusion_steps,
-            step_size=spec.step_size,
-            init_std=spec.init_std,
-            **models,  # type: ignore[arg-type]
-        )
-        group.kl_num_mc_samples = mc
-        return group
-    raise PolymixTypeError(f"spec: expected a polymix_core group spec, received {type(spec).__name__}")
+    if raw is not None:
+        check_raw_arrays(spec.raw_shapes, raw)
+    group: ParameterGroup = _class_of(_GROUPS, spec, "a group spec").from_spec(name, spec, build_prior(prior_spec))
+    group.to(dtype=dtype, device=device)
+    if raw is not None:
+        load_raw(group, raw)
+    return group
 
 
-def build_model(model_spec: ModelSpec) -> StochasticModel:
+def build_model(
+    model_spec: ModelSpec,
+    raw: Mapping[str, Any] | None = None,
+    *,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+) -> StochasticModel:
     """A ``StochasticModel`` from a ``ModelSpec`` (the inverse of ``model.spec``).
+
+    Args:
+        model_spec: Surrogate spec plus ordered group entries.
+        raw: ``state_dict``-keyed raw parameters (``parameter_groups.{i}.{raw_name}``), e.g. from a
+            checkpoint; every key and shape is checked before anything is built.
+        dtype: Floating dtype of the model; applied before ``raw`` is copied, so float64 arrays load exactly.
+        device: Device of the model (default: CPU).
 
     Example:
         >>> from polymix_core import GroupEntry, IIDGaussianGroupSpec, ModelSpec, PCESpec
@@ -161,4 +175,10 @@ def build_model(model_spec: ModelSpec) -> StochasticModel:
     """
     if not isinstance(model_spec, ModelSpec):
         raise PolymixTypeError(f"model_spec: expected a ModelSpec, received {type(model_spec).__name__}")
-    return StochasticModel(build_surrogate(model_spec.surrogate), [build_group(g) for g in model_spec.groups])
+    if raw is not None:
+        check_raw_arrays(model_spec.raw_shapes(), raw, "arrays")
+    model = StochasticModel(build_surrogate(model_spec.surrogate), [build_group(g) for g in model_spec.groups])
+    model.to(dtype=dtype, device=device)
+    if raw is not None:
+        load_raw(model, raw)
+    return model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from polymix_core import (
     check_positive_int,
 )
 
-from ._checkpoint import load_checkpoint, load_raw_arrays, save_checkpoint
+from ._checkpoint import load_checkpoint, save_checkpoint
 from ._from_spec import build_group, build_model, build_prior, build_surrogate
 from ._validation import torch_dtype
 from .parameter_groups import LangevinGroup, ParameterGroup
@@ -93,23 +94,8 @@ class TorchAdapter:
         self, spec: Any, raw: Mapping[str, np.ndarray], prior: Any, dtype: str, surrogate: Any = None
     ) -> ParameterGroup:
         if isinstance(spec, LangevinGroupSpec) and spec.surrogate is None and surrogate is not None:
-            import dataclasses
-
             spec = dataclasses.replace(spec, surrogate=surrogate)
-        group = build_group(GroupEntry("group", spec, prior)).to(torch_dtype(dtype))
-        values = {}
-        for name, shape in spec.raw_shapes.items():
-            if name not in raw:
-                raise ShapeError(f"raw: expected an entry {name!r}, received keys {sorted(raw)}")
-            value = np.asarray(raw[name], dtype=np.float64)
-            if value.shape != tuple(shape):
-                raise ShapeError(f"raw[{name!r}]: expected shape {tuple(shape)}, received shape {value.shape}")
-            values[name] = value
-        with torch.no_grad():
-            for name, value in values.items():
-                param = getattr(group, name)
-                param.copy_(torch.as_tensor(value, dtype=param.dtype))
-        return group
+        return build_group(GroupEntry("group", spec, prior), raw, dtype=torch_dtype(dtype))
 
     def sample_transform(
         self, spec: Any, raw: Mapping[str, np.ndarray], noise: np.ndarray, *, dtype: str
@@ -198,9 +184,7 @@ class TorchAdapter:
 
     def save_checkpoint(self, spec: ModelSpec, raw: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
         """Build a model from ``spec``, load ``raw`` (``state_dict``-keyed) and save it."""
-        model = build_model(spec).to(torch.float64)
-        load_raw_arrays(model, raw)
-        save_checkpoint(model, path)
+        save_checkpoint(build_model(spec, raw, dtype=torch.float64), path)
 
     def load_checkpoint_forward(
         self, path: str | os.PathLike[str], x: np.ndarray, noises: list[np.ndarray], *, dtype: str

@@ -9,14 +9,38 @@ from typing import Any
 import torch
 import torch.distributions as td
 import torch.nn as nn
-from polymix_core import DistributionUnavailableError, PolymixTypeError, check_positive_int
+from polymix_core import (
+    CustomGroupSpec,
+    DistributionUnavailableError,
+    NumericalError,
+    PolymixTypeError,
+    SpecAttribute,
+    check_positive_int,
+    defaults,
+)
 
 from .._validation import check_state_dict
 from ..priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
 
-__all__ = ["ParameterGroup"]
+__all__ = ["ParameterGroup", "initial_raw"]
 
 _BUILTIN_PRIORS = (IIDGaussianPrior, GaussianPrior, LaplacePrior)
+
+
+def initial_raw(spec: Any) -> dict[str, nn.Parameter]:
+    """Initial raw parameters ``constant + noise_scale * N(0, I)`` of ``spec.initial``, in the default dtype.
+
+    Draws from torch's global generator, in ``state_dict`` order and only where ``noise_scale``
+    is non-zero: pypolymix's draw order, so a fixed ``torch.manual_seed`` gives its initial values.
+    """
+    dtype = torch.get_default_dtype()
+    out = {}
+    for name, value in spec.initial.items():
+        t = torch.tensor(value.constant, dtype=dtype)
+        if value.noise_scale != 0.0:
+            t = t + value.noise_scale * torch.randn(t.shape, dtype=dtype)
+        out[name] = nn.Parameter(t)
+    return out
 
 
 class ParameterGroup(nn.Module, ABC):
@@ -24,8 +48,11 @@ class ParameterGroup(nn.Module, ABC):
 
     Subclasses expose unconstrained parameters that define the variational
     distribution ``q(theta)``; during training their ``distribution_loss`` is added
-    to the data loss. Sampling is standard-normal noise of shape
-    ``(num_samples, *noise_shape)`` followed by the public ``sample_transform``.
+    to the data loss. The built-in families store their ``polymix_core`` group spec and
+    expose its fields (``num_params``, ``kl_num_mc_samples``, ...) as read-only views;
+    sampling is standard-normal noise of shape ``(num_samples, *noise_shape)`` followed
+    by the public ``sample_transform``. A user-defined subclass (pypolymix's contract:
+    ``sample_parameters`` and ``variational_distribution``) gets a ``CustomGroupSpec``.
 
     Example:
         >>> from polymix_torch.parameter_groups import IIDGaussianGroup
@@ -35,8 +62,17 @@ class ParameterGroup(nn.Module, ABC):
         torch.Size([3, 5])
     """
 
-    def __init__(self, name: str, num_params: int, prior: Prior | None = None, kl_num_mc_samples: int = 64) -> None:
-        """Register metadata shared by all parameter groups.
+    num_params = SpecAttribute[int]()
+    kl_num_mc_samples = SpecAttribute[int]()
+
+    def __init__(
+        self,
+        name: str,
+        num_params: int,
+        prior: Prior | None = None,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+    ) -> None:
+        """Register metadata shared by all parameter groups (pypolymix's signature, for user-defined groups).
 
         Args:
             name: Friendly identifier for logging/debugging.
@@ -50,35 +86,59 @@ class ParameterGroup(nn.Module, ABC):
             PolymixValueError: non-positive ``num_params`` or ``kl_num_mc_samples``.
             ShapeError: the prior's shape does not match ``num_params``.
         """
+        num_params = check_positive_int("num_params", num_params)
+        self._init_common(name, CustomGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples), prior)
+
+    def _init_common(self, name: Any, spec: Any, prior: Prior | None) -> None:
+        """Set what every group shares; the built-in families call it with their spec instead of ``__init__``."""
         if not isinstance(name, str):
             raise PolymixTypeError(f"name: expected a string, received {type(name).__name__}")
-        num_params = check_positive_int("num_params", num_params)
-        kl_num_mc_samples = check_positive_int("kl_num_mc_samples", kl_num_mc_samples)
         if prior is not None and not isinstance(prior, Prior):
             raise PolymixTypeError(f"prior: expected a Prior or None, received {type(prior).__name__}")
         if prior is not None:
-            prior.check_num_params(num_params)
-        super().__init__()
+            prior.check_num_params(spec.num_params)
+        nn.Module.__init__(self)
         self.name = name
-        self.num_params = num_params
+        self._spec = spec
         self.prior: Prior = prior if prior is not None else IIDGaussianPrior()
-        self.kl_num_mc_samples = kl_num_mc_samples
+
+    @classmethod
+    def from_spec(cls, name: str, spec: Any, prior: Prior | None = None) -> ParameterGroup:
+        """The group of ``spec`` (built-in families only), with fresh initial values."""
+        raise PolymixTypeError(f"{cls.__name__}: a user-defined group has no polymix_core spec to build from")
+
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> Any:
+        """The spec of a group pickled by pypolymix, from the attributes it stored."""
+        return CustomGroupSpec(state["num_params"], kl_num_mc_samples=state["kl_num_mc_samples"])
+
+    #: pypolymix's attributes that are views of the spec here.
+    _PICKLED_VIEWS: tuple[str, ...] = ("num_params", "kl_num_mc_samples")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_spec" not in state:  # pickled by pypolymix: its attributes become the spec
+            self._spec = self._spec_from_pickle(state)
+            for k in self._PICKLED_VIEWS:
+                self.__dict__.pop(k, None)
 
     # --- the family ------------------------------------------------------------------
 
     @property
-    @abstractmethod
     def spec(self) -> Any:
-        """The ``polymix_core`` group spec of the current hyper-parameters."""
+        """The ``polymix_core`` group spec (a ``CustomGroupSpec`` for a user-defined group)."""
+        return self._spec
 
     @property
-    @abstractmethod
     def noise_shape(self) -> tuple[int, ...]:
-        """Per-sample shape of the standard-normal noise ``sample_transform`` consumes."""
+        """Per-sample shape of the standard-normal noise ``sample_transform`` consumes (``spec.noise_shape``)."""
+        return tuple(self._spec.noise_shape)
 
-    @abstractmethod
     def _reference(self) -> torch.Tensor:
         """A raw parameter of the group: its dtype and device are the group's."""
+        for p in self.parameters():
+            return p
+        return torch.empty(0)  # a user-defined group without parameters: default dtype, CPU
 
     @abstractmethod
     def sample_parameters(self, num_samples: int = 1) -> torch.Tensor:
@@ -131,7 +191,7 @@ class ParameterGroup(nn.Module, ABC):
 
         The closed form where one exists (every Gaussian family against
         ``IIDGaussianPrior`` and ``GaussianPrior``; the IID family against ``LaplacePrior``);
-        otherwise torch's registered KL for a user-defined prior; otherwise the
+        otherwise torch's registered KL for a user-defined prior or group; otherwise the
         reparameterised Monte Carlo estimate ``E_q[log q - log p]`` with
         ``kl_num_mc_samples`` draws.
 
@@ -143,13 +203,23 @@ class ParameterGroup(nn.Module, ABC):
             return kl
         q = self.variational_distribution()
         p = self.prior_distribution()
-        if not isinstance(self.prior, _BUILTIN_PRIORS):
+        custom = isinstance(self._spec, CustomGroupSpec)
+        if custom or not isinstance(self.prior, _BUILTIN_PRIORS):
             try:
                 return td.kl_divergence(q, p).sum()
             except NotImplementedError:
                 pass
-        z = self.sample_transform(self._draw_noise(self.kl_num_mc_samples))  # (kl_num_mc_samples, num_params)
-        return (q.log_prob(z) - p.log_prob(z)).mean()
+        try:
+            if custom:  # pypolymix's contract: the family draws its own reparameterised samples
+                z = q.rsample((self.kl_num_mc_samples,))  # (kl_num_mc_samples, num_params)
+            else:
+                z = self.sample_transform(self._draw_noise(self.kl_num_mc_samples))  # (kl_num_mc_samples, num_params)
+            return (q.log_prob(z) - p.log_prob(z)).mean()
+        except torch.linalg.LinAlgError as err:
+            raise NumericalError(
+                f"{type(self).__name__} {self.name!r}: a factorisation failed in {self._reference().dtype} "
+                f"({err}); compute in float64 (model.double()) or raise jitter"
+            ) from err
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
         """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.

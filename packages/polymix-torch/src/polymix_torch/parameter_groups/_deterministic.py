@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributions as td
 import torch.nn as nn
-from polymix_core import DeterministicGroupSpec, DistributionUnavailableError
+from polymix_core import DeterministicGroupSpec, DistributionUnavailableError, defaults
 
 from .._validation import check_noise, check_num_samples
 from ..priors import Prior
-from ._base import ParameterGroup
+from ._base import ParameterGroup, initial_raw
 
 __all__ = ["DeterministicGroup"]
 
@@ -28,7 +30,16 @@ class DeterministicGroup(ParameterGroup):
         torch.Size([2, 3])
     """
 
-    def __init__(self, name: str, num_params: int, prior: Prior | None = None, *, kl_num_mc_samples: int = 64) -> None:
+    params: nn.Parameter
+
+    def __init__(
+        self,
+        name: str,
+        num_params: int,
+        prior: Prior | None = None,
+        *,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+    ) -> None:
         """Initialize the deterministic parameter vector.
 
         Args:
@@ -38,18 +49,17 @@ class DeterministicGroup(ParameterGroup):
             kl_num_mc_samples: Kept for a uniform signature; a point estimate needs no sampling.
         """
         spec = DeterministicGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples)
-        super().__init__(name, num_params, prior=prior, kl_num_mc_samples=kl_num_mc_samples)
-        self.params = nn.Parameter(torch.randn(num_params) * spec.initial["params"].noise_scale)
+        self._init_common(name, spec, prior)
+        self.params = initial_raw(spec)["params"]
 
-    @property
-    def spec(self) -> DeterministicGroupSpec:
-        """The ``polymix_core.DeterministicGroupSpec``."""
-        return DeterministicGroupSpec(self.num_params, kl_num_mc_samples=self.kl_num_mc_samples)
+    @classmethod
+    def from_spec(cls, name: str, spec: DeterministicGroupSpec, prior: Prior | None = None) -> DeterministicGroup:
+        """The group of ``spec``, with fresh initial values."""
+        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples)
 
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        """``(0,)``: no noise is needed."""
-        return (0,)
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> DeterministicGroupSpec:
+        return DeterministicGroupSpec(state["num_params"], kl_num_mc_samples=state["kl_num_mc_samples"])
 
     def _reference(self) -> torch.Tensor:
         return self.params

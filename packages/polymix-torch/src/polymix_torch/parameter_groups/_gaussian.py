@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 import torch.distributions as td
-import torch.nn as nn
 import torch.nn.functional as F
-from polymix_core import GaussianGroupSpec
+from polymix_core import GaussianGroupSpec, SpecAttribute, defaults
 
 from ..priors import Prior
+from ._base import initial_raw
 from ._gaussian_family import GaussianFamily
 
 __all__ = ["GaussianGroup"]
@@ -31,10 +31,13 @@ class GaussianGroup(GaussianFamily):
         torch.Size([2])
     """
 
+    raw_tril: torch.nn.Parameter
     _tri_i: torch.Tensor
     _tri_j: torch.Tensor
     _diag_mask: torch.Tensor
     _diag_pos: torch.Tensor
+    jitter = SpecAttribute[float]()
+    init_scale_diag = SpecAttribute[float]()
 
     def __init__(
         self,
@@ -42,9 +45,9 @@ class GaussianGroup(GaussianFamily):
         num_params: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = 1e-1,
-        jitter: float = 1e-6,
-        kl_num_mc_samples: int = 64,
+        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
+        jitter: float = defaults.JITTER,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
     ) -> None:
         """Parameterize a full-covariance Gaussian via a packed Cholesky factor.
 
@@ -59,16 +62,26 @@ class GaussianGroup(GaussianFamily):
         spec = GaussianGroupSpec(
             num_params, init_scale_diag=init_scale_diag, jitter=jitter, kl_num_mc_samples=kl_num_mc_samples
         )
-        super().__init__(name, num_params, prior=prior, kl_num_mc_samples=kl_num_mc_samples)
-        self.jitter = spec.jitter
-        self.init_scale_diag = spec.init_scale_diag
-        dtype = torch.get_default_dtype()
-        self.mean = nn.Parameter(torch.tensor(spec.initial["mean"].constant, dtype=dtype))
-        self.raw_tril = nn.Parameter(torch.tensor(spec.initial["raw_tril"].constant, dtype=dtype))
-        self._set_index_buffers(spec)
+        self._init_common(name, spec, prior)
+        raw = initial_raw(spec)
+        self.mean, self.raw_tril = raw["mean"], raw["raw_tril"]
+        self._set_index_buffers()
 
-    def _set_index_buffers(self, spec: GaussianGroupSpec) -> None:
-        """The packed-triangle index buffers (also rebuilt for groups pickled by pypolymix)."""
+    @classmethod
+    def from_spec(cls, name: str, spec: GaussianGroupSpec, prior: Prior | None = None) -> GaussianGroup:
+        """The group of ``spec``, with fresh initial values."""
+        return cls(
+            name,
+            spec.num_params,
+            prior,
+            init_scale_diag=spec.init_scale_diag,
+            jitter=spec.jitter,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
+        )
+
+    def _set_index_buffers(self) -> None:
+        """The packed-triangle index buffers, from the spec (also rebuilt for groups pickled by pypolymix)."""
+        spec = self._spec
         rows, cols = spec.tril
         device = self.raw_tril.device
         self.register_buffer("_tri_i", torch.tensor(rows, dtype=torch.long, device=device), persistent=False)
@@ -77,26 +90,19 @@ class GaussianGroup(GaussianFamily):
         diag = torch.tensor(spec.diag_positions, dtype=torch.long, device=device)
         self.register_buffer("_diag_pos", diag, persistent=False)
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        if "init_scale_diag" not in state:  # pickled by pypolymix, which keeps neither this nor the diagonal's index
-            self.init_scale_diag = GaussianGroupSpec(self.num_params).init_scale_diag
-            self._set_index_buffers(self.spec)
+    _PICKLED_VIEWS = ("num_params", "kl_num_mc_samples", "jitter")
 
-    @property
-    def spec(self) -> GaussianGroupSpec:
-        """The ``polymix_core.GaussianGroupSpec``."""
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> GaussianGroupSpec:
+        # pypolymix keeps no init_scale_diag (it only matters at construction): the default is recorded
         return GaussianGroupSpec(
-            self.num_params,
-            init_scale_diag=self.init_scale_diag,
-            jitter=self.jitter,
-            kl_num_mc_samples=self.kl_num_mc_samples,
+            state["num_params"], jitter=state["jitter"], kl_num_mc_samples=state["kl_num_mc_samples"]
         )
 
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        """``(num_params,)``."""
-        return (self.num_params,)
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_diag_pos" not in state.get("_buffers", {}):  # pickled by pypolymix, which has no diagonal index
+            self._set_index_buffers()
 
     @property
     def scale_tril(self) -> torch.Tensor:

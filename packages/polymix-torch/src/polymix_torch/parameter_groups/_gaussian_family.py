@@ -6,9 +6,9 @@ from abc import abstractmethod
 
 import torch
 
+from .._kl import gaussian_kl
 from .._validation import check_noise, check_num_samples
 from ._base import ParameterGroup
-from ._kl import gaussian_kl
 
 __all__ = ["GaussianFamily"]
 
@@ -16,9 +16,9 @@ __all__ = ["GaussianFamily"]
 class GaussianFamily(ParameterGroup):
     """A Gaussian ``q = N(mean, Sigma_q)`` sampled as ``mean + transform(noise)``.
 
-    Subclasses give the mean, covariance factors and the log-determinant of ``Sigma_q``
-    (``_gaussian_parts``); the closed-form KL against any prior with a ``gaussian_form``
-    follows from those (``gaussian_kl``).
+    Subclasses give the transform and the mean, covariance factors and log-determinant of
+    ``Sigma_q`` (``_gaussian_parts``); the closed-form KL against any prior with a
+    ``gaussian_form`` follows from those (``gaussian_kl``).
     """
 
     mean: torch.nn.Parameter

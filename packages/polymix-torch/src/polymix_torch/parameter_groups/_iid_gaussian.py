@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.distributions as td
-import torch.nn as nn
-from polymix_core import IIDGaussianGroupSpec
+from polymix_core import IIDGaussianGroupSpec, defaults
 
+from .._kl import normal_laplace_kl
 from ..priors import LaplacePrior, Prior
+from ._base import initial_raw
 from ._gaussian_family import GaussianFamily
-from ._kl import normal_laplace_kl
 
 __all__ = ["IIDGaussianGroup"]
 
@@ -27,7 +29,16 @@ class IIDGaussianGroup(GaussianFamily):
         torch.Size([16, 4])
     """
 
-    def __init__(self, name: str, num_params: int, prior: Prior | None = None, *, kl_num_mc_samples: int = 64) -> None:
+    log_std: torch.nn.Parameter
+
+    def __init__(
+        self,
+        name: str,
+        num_params: int,
+        prior: Prior | None = None,
+        *,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+    ) -> None:
         """Create learnable mean/log-std parameters for every coefficient.
 
         Args:
@@ -37,21 +48,18 @@ class IIDGaussianGroup(GaussianFamily):
             kl_num_mc_samples: Monte Carlo draws where no closed-form KL exists.
         """
         spec = IIDGaussianGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples)
-        super().__init__(name, num_params, prior=prior, kl_num_mc_samples=kl_num_mc_samples)
-        init = spec.initial
-        dtype = torch.get_default_dtype()
-        self.mean = nn.Parameter(torch.randn(num_params) * init["mean"].noise_scale)
-        self.log_std = nn.Parameter(torch.tensor(init["log_std"].constant, dtype=dtype))
+        self._init_common(name, spec, prior)
+        raw = initial_raw(spec)
+        self.mean, self.log_std = raw["mean"], raw["log_std"]
 
-    @property
-    def spec(self) -> IIDGaussianGroupSpec:
-        """The ``polymix_core.IIDGaussianGroupSpec``."""
-        return IIDGaussianGroupSpec(self.num_params, kl_num_mc_samples=self.kl_num_mc_samples)
+    @classmethod
+    def from_spec(cls, name: str, spec: IIDGaussianGroupSpec, prior: Prior | None = None) -> IIDGaussianGroup:
+        """The group of ``spec``, with fresh initial values."""
+        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples)
 
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        """``(num_params,)``."""
-        return (self.num_params,)
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> IIDGaussianGroupSpec:
+        return IIDGaussianGroupSpec(state["num_params"], kl_num_mc_samples=state["kl_num_mc_samples"])
 
     @property
     def std(self) -> torch.Tensor:

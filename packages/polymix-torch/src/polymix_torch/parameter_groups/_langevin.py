@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, cast
+from typing import Any
 
 import torch
 import torch.distributions as td
-import torch.nn as nn
 from polymix_core import (
     ConfigurationError,
     DistributionUnavailableError,
     LangevinGroupSpec,
     ShapeError,
+    SpecAttribute,
     check_positive_int,
+    defaults,
+    langevin_spec_for,
 )
 
 from .._validation import check_noise, check_num_samples, check_same_kind, check_tensor
 from ..priors import Prior
 from ..surrogate_models import SurrogateModel
-from ._base import ParameterGroup
+from ._base import ParameterGroup, initial_raw
 
 __all__ = ["LangevinGroup"]
 
@@ -54,10 +56,11 @@ class LangevinGroup(ParameterGroup):
         energy_model: SurrogateModel | None = None,
         prior: Prior | None = None,
         *,
-        num_particles: int = 32,
-        num_diffusion_steps: int = 50,
-        step_size: float = 1e-3,
-        init_std: float = 1.0,
+        num_particles: int = defaults.NUM_PARTICLES,
+        num_diffusion_steps: int = defaults.NUM_DIFFUSION_STEPS,
+        step_size: float = defaults.STEP_SIZE,
+        init_std: float = defaults.INIT_STD,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
     ) -> None:
         """Validate the dynamics and the surrogate, and create ``surrogate_params ~ 0.01 N(0, 1)``.
 
@@ -71,55 +74,85 @@ class LangevinGroup(ParameterGroup):
             num_diffusion_steps: Langevin steps per sample.
             step_size: Step size ``h > 0``.
             init_std: Standard deviation of the initial particles.
+            kl_num_mc_samples: Kept for a uniform signature (the loss uses the particles).
 
         Raises:
             ConfigurationError: not exactly one of ``score_model``/``energy_model``, or its sizes are wrong.
             PolymixValueError: a non-positive count or step size.
         """
-        if (score_model is None) == (energy_model is None):
-            raise ConfigurationError(
-                "score_model, energy_model: expected exactly one of them, received "
-                f"{'both' if score_model is not None else 'neither'}"
-            )
-        surrogate: Any = score_model if score_model is not None else energy_model
-        mode: Literal["score", "energy"] = "score" if score_model is not None else "energy"
-        for attr in ("num_inputs", "num_outputs", "num_params"):
-            if not hasattr(surrogate, attr):
-                raise ConfigurationError(f"{mode}_model: expected a surrogate with {attr}, received one without")
-        num_params = check_positive_int("num_params", num_params)
-        spec = LangevinGroupSpec(
-            num_params,
-            mode=mode,
-            surrogate_num_inputs=surrogate.num_inputs,
-            surrogate_num_outputs=surrogate.num_outputs,
-            surrogate_num_params=surrogate.num_params(),
+        spec = langevin_spec_for(  # the rules on score/energy surrogates, from polymix_core
+            check_positive_int("num_params", num_params),
+            score_model,
+            energy_model,
             num_particles=num_particles,
             num_diffusion_steps=num_diffusion_steps,
             step_size=step_size,
             init_std=init_std,
+            kl_num_mc_samples=kl_num_mc_samples,
         )
-        super().__init__(name, num_params, prior=prior)
+        self._init_common(name, spec, prior)
         self.score_model = score_model
         self.energy_model = energy_model
-        self.num_particles = spec.num_particles
-        self.num_diffusion_steps = spec.num_diffusion_steps
-        self.step_size = spec.step_size
-        self.init_std = spec.init_std
-        self._mode = mode
-        self.surrogate_params = nn.Parameter(
-            torch.randn(spec.surrogate_num_params) * spec.initial["surrogate_params"].noise_scale
-        )
+        self.surrogate_params = initial_raw(spec)["surrogate_params"]
         self._last_samples: torch.Tensor | None = None
+
+    @classmethod
+    def from_spec(cls, name: str, spec: LangevinGroupSpec, prior: Prior | None = None) -> LangevinGroup:
+        """The group of ``spec``, its score/energy surrogate built from ``spec.surrogate``.
+
+        Raises:
+            ConfigurationError: the spec records no surrogate spec.
+        """
+        from .._from_spec import build_surrogate
+
+        if spec.surrogate is None:
+            raise ConfigurationError("spec.surrogate: expected the score/energy surrogate's spec, received None")
+        return cls(
+            name,
+            spec.num_params,
+            prior=prior,
+            num_particles=spec.num_particles,
+            num_diffusion_steps=spec.num_diffusion_steps,
+            step_size=spec.step_size,
+            init_std=spec.init_std,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
+            **{f"{spec.mode}_model": build_surrogate(spec.surrogate)},  # type: ignore[arg-type]
+        )
+
+    _PICKLED_VIEWS = (
+        "num_params",
+        "kl_num_mc_samples",
+        "num_particles",
+        "num_diffusion_steps",
+        "step_size",
+        "init_std",
+        "_mode",
+    )
+
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> LangevinGroupSpec:
+        modules = state["_modules"]
+        return langevin_spec_for(
+            state["num_params"],
+            modules.get("score_model"),
+            modules.get("energy_model"),
+            num_particles=state["num_particles"],
+            num_diffusion_steps=state["num_diffusion_steps"],
+            step_size=state["step_size"],
+            init_std=state["init_std"],
+            kl_num_mc_samples=state["kl_num_mc_samples"],
+        )
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         if "_last_samples" not in state:  # pypolymix sets it at the first sampling only
             self._last_samples = None
 
-    @property
-    def mode(self) -> str:
-        """``"score"`` or ``"energy"``."""
-        return self._mode
+    num_particles = SpecAttribute[int]()
+    num_diffusion_steps = SpecAttribute[int]()
+    step_size = SpecAttribute[float]()
+    init_std = SpecAttribute[float]()
+    mode = SpecAttribute[str](doc='``"score"`` or ``"energy"`` (read-only).')
 
     @property
     def surrogate(self) -> SurrogateModel:
@@ -127,33 +160,6 @@ class LangevinGroup(ParameterGroup):
         model = self.score_model if self.score_model is not None else self.energy_model
         assert model is not None
         return model
-
-    @property
-    def spec(self) -> LangevinGroupSpec:
-        """The ``polymix_core.LangevinGroupSpec`` (with the surrogate's spec where it has one)."""
-        surrogate = cast(Any, self.surrogate)
-        try:
-            surrogate_spec = surrogate.spec
-        except ConfigurationError:
-            surrogate_spec = None
-        return LangevinGroupSpec(
-            self.num_params,
-            mode=cast(Literal["score", "energy"], self._mode),
-            surrogate_num_inputs=surrogate.num_inputs,
-            surrogate_num_outputs=surrogate.num_outputs,
-            surrogate_num_params=surrogate.num_params(),
-            num_particles=self.num_particles,
-            num_diffusion_steps=self.num_diffusion_steps,
-            step_size=self.step_size,
-            init_std=self.init_std,
-            kl_num_mc_samples=self.kl_num_mc_samples,
-            surrogate=surrogate_spec,
-        )
-
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        """``(num_diffusion_steps + 1, num_params)``: the initial draw, then one row per step."""
-        return (self.num_diffusion_steps + 1, self.num_params)
 
     def _reference(self) -> torch.Tensor:
         return self.surrogate_params

@@ -6,13 +6,13 @@ from typing import Any
 
 import torch
 import torch.distributions as td
-import torch.nn as nn
 import torch.nn.functional as F
-from polymix_core import LowRankGaussianGroupSpec, NumericalError
+from polymix_core import LowRankGaussianGroupSpec, NumericalError, SpecAttribute, defaults
 
+from .._kl import low_rank_logdet
 from ..priors import Prior
+from ._base import initial_raw
 from ._gaussian_family import GaussianFamily
-from ._kl import low_rank_logdet
 
 __all__ = ["LowRankGaussianGroup"]
 
@@ -33,6 +33,13 @@ class LowRankGaussianGroup(GaussianFamily):
         torch.Size([4, 8])
     """
 
+    cov_factor: torch.nn.Parameter
+    raw_cov_diag: torch.nn.Parameter
+    rank = SpecAttribute[int]()
+    jitter = SpecAttribute[float]()
+    init_scale_diag = SpecAttribute[float]()
+    init_scale_factor = SpecAttribute[float]()
+
     def __init__(
         self,
         name: str,
@@ -40,10 +47,10 @@ class LowRankGaussianGroup(GaussianFamily):
         rank: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = 1e-1,
-        init_scale_factor: float = 1e-1,
-        jitter: float = 1e-6,
-        kl_num_mc_samples: int = 64,
+        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
+        init_scale_factor: float = defaults.INIT_SCALE_FACTOR,
+        jitter: float = defaults.JITTER,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
     ) -> None:
         """Create the mean, the factor ``U ~ init_scale_factor * N(0, 1)`` and the diagonal.
 
@@ -65,38 +72,35 @@ class LowRankGaussianGroup(GaussianFamily):
             jitter=jitter,
             kl_num_mc_samples=kl_num_mc_samples,
         )
-        super().__init__(name, num_params, prior=prior, kl_num_mc_samples=kl_num_mc_samples)
-        self.rank = spec.rank
-        self.jitter = spec.jitter
-        self.init_scale_diag = spec.init_scale_diag
-        self.init_scale_factor = spec.init_scale_factor
-        init, dtype = spec.initial, torch.get_default_dtype()
-        self.mean = nn.Parameter(torch.tensor(init["mean"].constant, dtype=dtype))
-        self.cov_factor = nn.Parameter(torch.randn(num_params, self.rank) * init["cov_factor"].noise_scale)
-        self.raw_cov_diag = nn.Parameter(torch.tensor(init["raw_cov_diag"].constant, dtype=dtype))
+        self._init_common(name, spec, prior)
+        raw = initial_raw(spec)
+        self.mean, self.cov_factor, self.raw_cov_diag = raw["mean"], raw["cov_factor"], raw["raw_cov_diag"]
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        if "init_scale_diag" not in state:  # pickled by pypolymix, which does not keep the initial scales
-            defaults = LowRankGaussianGroupSpec(self.num_params, rank=self.rank)
-            self.init_scale_diag, self.init_scale_factor = defaults.init_scale_diag, defaults.init_scale_factor
-
-    @property
-    def spec(self) -> LowRankGaussianGroupSpec:
-        """The ``polymix_core.LowRankGaussianGroupSpec``."""
-        return LowRankGaussianGroupSpec(
-            self.num_params,
-            rank=self.rank,
-            init_scale_diag=self.init_scale_diag,
-            init_scale_factor=self.init_scale_factor,
-            jitter=self.jitter,
-            kl_num_mc_samples=self.kl_num_mc_samples,
+    @classmethod
+    def from_spec(cls, name: str, spec: LowRankGaussianGroupSpec, prior: Prior | None = None) -> LowRankGaussianGroup:
+        """The group of ``spec``, with fresh initial values."""
+        return cls(
+            name,
+            spec.num_params,
+            spec.rank,
+            prior,
+            init_scale_diag=spec.init_scale_diag,
+            init_scale_factor=spec.init_scale_factor,
+            jitter=spec.jitter,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
         )
 
-    @property
-    def noise_shape(self) -> tuple[int, ...]:
-        """``(rank + num_params,)``."""
-        return (self.rank + self.num_params,)
+    _PICKLED_VIEWS = ("num_params", "kl_num_mc_samples", "rank", "jitter")
+
+    @classmethod
+    def _spec_from_pickle(cls, state: dict[str, Any]) -> LowRankGaussianGroupSpec:
+        # pypolymix keeps no initial scales (they only matter at construction): the defaults are recorded
+        return LowRankGaussianGroupSpec(
+            state["num_params"],
+            rank=state["rank"],
+            jitter=state["jitter"],
+            kl_num_mc_samples=state["kl_num_mc_samples"],
+        )
 
     @property
     def cov_diag(self) -> torch.Tensor:
@@ -116,8 +120,8 @@ class LowRankGaussianGroup(GaussianFamily):
 
     def _draw_noise(self, num_samples: int) -> torch.Tensor:
         # Two draws in torch's LowRankMultivariateNormal order, so a fixed seed gives pypolymix's samples.
-        ref = self.mean
-        eps_u = torch.randn(num_samples, self.rank, dtype=ref.dtype, device=ref.device)  # (num_samples, rank)
+        ref, rank = self.mean, self.rank
+        eps_u = torch.randn(num_samples, rank, dtype=ref.dtype, device=ref.device)  # (num_samples, rank)
         eps_d = torch.randn(num_samples, self.num_params, dtype=ref.dtype, device=ref.device)  # (num_samples, d)
         return torch.cat([eps_u, eps_d], dim=1)  # (num_samples, rank + num_params)
 

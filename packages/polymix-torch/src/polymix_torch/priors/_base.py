@@ -5,12 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, NamedTuple, Union
 
+import numpy as np
 import torch
 import torch.distributions as td
 import torch.nn as nn
-from polymix_core import ConfigurationError, ShapeError
+from polymix_core import ConfigurationError, PolymixTypeError, ShapeError
 
-__all__ = ["Prior", "GaussianForm"]
+__all__ = ["Prior", "GaussianForm", "event_size", "as_buffer", "broadcast_buffer", "float64_tensor"]
 
 
 class GaussianForm(NamedTuple):
@@ -25,11 +26,50 @@ class GaussianForm(NamedTuple):
     logdet: Union[float, torch.Tensor]
 
 
+def event_size(event_shape: Any) -> int:
+    """``d`` from an event shape ``(d,)``.
+
+    Raises:
+        ShapeError: not a one-dimensional shape.
+    """
+    shape = tuple(int(s) for s in event_shape)
+    if len(shape) != 1:
+        raise ShapeError(f"event_shape: expected a 1-D shape (num_params,), received {shape}")
+    return shape[0]
+
+
+def broadcast_buffer(name: str, buf: torch.Tensor, size: int, device: Any, dtype: Any) -> torch.Tensor:
+    """A scalar or an exact ``(size,)`` buffer as ``(size,)``; anything else is rejected, never broadcast."""
+    t = buf.to(device=device, dtype=dtype)
+    if t.ndim == 0:
+        return t.expand(size)  # (size,)
+    if tuple(t.shape) == (size,):
+        return t
+    raise ShapeError(f"{name}: expected a scalar or shape ({size},), received shape {tuple(t.shape)}")
+
+
+def as_buffer(value: Any) -> torch.Tensor:
+    """A private copy of a hyper-parameter (floating dtypes kept, others to the default dtype).
+
+    Copied, so that later writes to the caller's tensor or array cannot make a validated prior invalid.
+    """
+    if isinstance(value, np.ndarray):
+        value = np.array(value)  # writable: torch refuses to wrap read-only arrays
+    t = torch.as_tensor(value).detach().clone()
+    return t if t.is_floating_point() else t.to(torch.get_default_dtype())
+
+
+def float64_tensor(value: Any) -> torch.Tensor:
+    """A float64 tensor copy of a spec's (read-only) numpy array."""
+    return torch.tensor(np.array(value, dtype=np.float64))
+
+
 class Prior(nn.Module, ABC):
     """Factory for a prior ``torch.distributions.Distribution`` over model parameters.
 
     Hyper-parameters live in non-persistent buffers: they follow ``.to()``/``.double()``
-    but never appear in a ``state_dict`` (as in pypolymix).
+    but never appear in a ``state_dict`` (as in pypolymix). The built-in priors also hold
+    their ``polymix_core`` spec (float64 copies taken at construction).
 
     Example:
         >>> from polymix_torch.priors import IIDGaussianPrior
@@ -41,6 +81,11 @@ class Prior(nn.Module, ABC):
 
     def __init__(self) -> None:
         super().__init__()
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Prior:
+        """The prior described by a ``polymix_core`` prior spec (built-in priors only)."""
+        raise PolymixTypeError(f"{cls.__name__}: a user-defined prior has no polymix_core spec to build from")
 
     @abstractmethod
     def distribution(

@@ -1,9 +1,10 @@
 """Deterministic surrogates ``f(x, params)``, vectorised over parameter samples."""
 
+from . import mixture as mixture
 from ._base import SurrogateModel
+from ._mixture import GatingNetwork, MixtureOfExperts
 from ._neural_network import NeuralNetwork
 from ._polynomial_chaos import PolynomialChaosExpansion
-from .mixture import GatingNetwork, MixtureOfExperts
 
 __all__ = [
     "GatingNetwork",
@@ -11,4 +12,5 @@ __all__ = [
     "NeuralNetwork",
     "PolynomialChaosExpansion",
     "SurrogateModel",
+    "mixture",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from polymix_core import ConfigurationError
+from polymix_core import ConfigurationError, PolymixTypeError
 from torch import nn
 
 from .._validation import check_state_dict
@@ -49,6 +49,11 @@ class SurrogateModel(nn.Module, ABC):
     def num_params(self) -> int:
         """Return the total number of parameters needed."""
         raise NotImplementedError()
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> SurrogateModel:
+        """The surrogate described by a ``polymix_core`` spec (built-in surrogates only)."""
+        raise PolymixTypeError(f"{cls.__name__}: a user-defined surrogate has no polymix_core spec to build from")
 
     @property
     def spec(self) -> Any:

@@ -6,10 +6,10 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from polymix_core import MLPSpec
+from polymix_core import MLPSpec, SpecAttribute, defaults
 
+from .._activations import Activation, resolve_activation
 from .._validation import check_forward_args
-from ._activations import Activation, resolve_activation
 from ._base import SurrogateModel
 
 __all__ = ["NeuralNetwork"]
@@ -21,7 +21,7 @@ class NeuralNetwork(SurrogateModel):
     Hidden layers compute ``act(h @ W + b)``, the output layer ``h @ W + b``. The flat
     layout (``polymix_core.MLPSpec``) is, per layer, the weight ``(in_features, out_features)``
     row-major and then the bias. All samples run as one batched matmul per layer, the bias
-    (and a ReLU) added in place on its output.
+    (and a ReLU) added in place on its output. The sizes are read-only views of ``spec``.
 
     Example:
         >>> surrogate = NeuralNetwork(num_inputs=2, num_outputs=1, width=8, depth=2)
@@ -33,12 +33,17 @@ class NeuralNetwork(SurrogateModel):
         torch.Size([3, 5, 1])
     """
 
+    num_inputs = SpecAttribute[int]()
+    num_outputs = SpecAttribute[int]()
+    width = SpecAttribute[int]()
+    depth = SpecAttribute[int]()
+
     def __init__(
         self,
         num_inputs: int,
-        num_outputs: int = 1,
-        width: int = 16,
-        depth: int = 1,
+        num_outputs: int = defaults.NUM_OUTPUTS,
+        width: int = defaults.WIDTH,
+        depth: int = defaults.DEPTH,
         activation: Activation = F.relu,
     ) -> None:
         """Initialize the neural network architecture.
@@ -57,19 +62,16 @@ class NeuralNetwork(SurrogateModel):
         self.activation = act
         self._set_spec(spec)
 
+    @classmethod
+    def from_spec(cls, spec: MLPSpec) -> NeuralNetwork:
+        """The network of ``spec`` (its activation by name)."""
+        return cls(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, spec.activation)
+
     def _set_spec(self, spec: MLPSpec) -> None:
-        """Every attribute derived from the spec (also rebuilt for modules pickled by pypolymix)."""
+        """Store the spec and the per-layer table derived from it (also for modules pickled by pypolymix)."""
         self._spec = spec
-        self.num_inputs = spec.num_inputs
-        self.num_outputs = spec.num_outputs
-        self.width = spec.width
-        self.depth = spec.depth
         # relu is applied in place on the fresh pre-activation (autograd allows it: relu saves its output)
         self._relu_in_place = spec.activation == "relu" and (self.activation is F.relu or self.activation is torch.relu)
-        # pypolymix's public bookkeeping, read from the spec
-        self.layer_shapes = [s.shape for s in spec.slices]
-        self.param_slices = [(s.start, s.stop, s.shape) for s in spec.slices]
-        self._num_params = spec.num_params
         # (weight start, weight stop, fan_in, fan_out, bias start, bias stop) per layer
         self._layers = [
             (w.start, w.stop, w.shape[0], w.shape[1], b.start, b.stop)
@@ -78,18 +80,31 @@ class NeuralNetwork(SurrogateModel):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        if "_spec" not in state:  # pickled by pypolymix: rebuild the derived attributes from its own
+        if "_spec" not in state:  # pickled by pypolymix: its sizes become the spec, its copies go
             _, name = resolve_activation(self.activation)
-            self._set_spec(MLPSpec(self.num_inputs, self.num_outputs, self.width, self.depth, name))
+            spec = MLPSpec(state["num_inputs"], state["num_outputs"], state["width"], state["depth"], name)
+            for k in ("num_inputs", "num_outputs", "width", "depth", "layer_shapes", "param_slices"):
+                self.__dict__.pop(k, None)
+            self._set_spec(spec)
 
     @property
     def spec(self) -> MLPSpec:
         """The ``polymix_core.MLPSpec`` (activation ``"custom"`` for an unknown callable)."""
         return self._spec
 
+    @property
+    def layer_shapes(self) -> list[tuple[int, ...]]:
+        """Pypolymix's per-layer shapes: weight ``(fan_in, fan_out)``, then bias ``(fan_out,)``, per layer."""
+        return [s.shape for s in self._spec.slices]
+
+    @property
+    def param_slices(self) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Pypolymix's ``(start, stop, shape)`` of every weight and bias in the flat vector."""
+        return [(s.start, s.stop, s.shape) for s in self._spec.slices]
+
     def num_params(self) -> int:
         """Return the number of scalar parameters implied by the architecture."""
-        return self._num_params
+        return self._spec.num_params
 
     def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """Evaluate the neural network for multiple parameter samples in parallel.
@@ -105,7 +120,7 @@ class NeuralNetwork(SurrogateModel):
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
             PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
         """
-        check_forward_args(x, params, self.num_inputs, self._num_params)
+        check_forward_args(x, params, self._spec.num_inputs, self._spec.num_params)
         return self._forward(x, params)
 
     def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,15 @@ from typing import Any
 import array_api_compat.torch as xp_torch
 import numpy as np
 import torch
-from polymix_core import ConfigurationError, PCESpec, check_nonnegative_int, legendre_columns, pce_basis
+from polymix_core import (
+    ConfigurationError,
+    PCESpec,
+    SpecAttribute,
+    check_nonnegative_int,
+    defaults,
+    legendre_columns,
+    pce_basis,
+)
 
 from .._validation import check_forward_args, check_tensor
 from ._base import SurrogateModel
@@ -108,8 +116,19 @@ class PolynomialChaosExpansion(SurrogateModel):
 
     multi_indices: torch.Tensor
     _gather: torch.Tensor
+    num_inputs = SpecAttribute[int]()
+    num_outputs = SpecAttribute[int]()
+    degree = SpecAttribute[int]()
+    q = SpecAttribute[float]()
 
-    def __init__(self, num_inputs: int, num_outputs: int = 1, degree: int = 3, *, q: float = 1.0) -> None:
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = defaults.NUM_OUTPUTS,
+        degree: int = defaults.DEGREE,
+        *,
+        q: float = defaults.Q,
+    ) -> None:
         """Pre-compute the index set (a persistent buffer, as in pypolymix) and the gather table.
 
         Args:
@@ -123,20 +142,24 @@ class PolynomialChaosExpansion(SurrogateModel):
         self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
         self._set_spec(spec)
 
+    @classmethod
+    def from_spec(cls, spec: PCESpec) -> PolynomialChaosExpansion:
+        """The expansion of ``spec``."""
+        return cls(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
+
     def _set_spec(self, spec: PCESpec) -> None:
-        """Every attribute derived from the spec (also rebuilt for modules pickled by pypolymix)."""
+        """Store the spec and the gather table derived from it (also for modules pickled by pypolymix)."""
         self._spec = spec
-        self.num_inputs = spec.num_inputs
-        self.num_outputs = spec.num_outputs
-        self.degree = spec.degree
         gather = torch.tensor(spec.gather_indices, dtype=torch.long, device=self.multi_indices.device)
         self.register_buffer("_gather", gather, persistent=False)
         self._basis_cache: _BasisCache | None = None  # see _basis_of
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        if "_spec" not in state:  # pickled by pypolymix: its index set must be the contract's
-            spec = PCESpec(self.num_inputs, self.num_outputs, self.degree)
+        if "_spec" not in state:  # pickled by pypolymix: its sizes become the spec; its index set must be ours
+            spec = PCESpec(state["num_inputs"], state["num_outputs"], state["degree"])
+            for k in ("num_inputs", "num_outputs", "degree"):
+                self.__dict__.pop(k, None)
             if not torch.equal(self.multi_indices.cpu(), torch.as_tensor(np.array(spec.multi_indices))):
                 raise ConfigurationError(
                     "multi_indices: expected the total-order index set of the pickled expansion, received another"
@@ -161,7 +184,7 @@ class PolynomialChaosExpansion(SurrogateModel):
         """Basis matrix ``(batch_size, num_terms)`` at ``x (batch_size, num_inputs)``."""
         # The shared array-API basis of polymix_core, fed this module's index buffer (already on x's device).
         return pce_basis(
-            x, self._spec.multi_indices, self._gather, xp=xp_torch, degree=self.degree
+            x, self._spec.multi_indices, self._gather, xp=xp_torch, degree=self._spec.degree
         )  # (batch_size, num_terms)
 
     def _basis_of(self, x: torch.Tensor) -> torch.Tensor:
@@ -214,12 +237,12 @@ class PolynomialChaosExpansion(SurrogateModel):
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
             PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
         """
-        check_forward_args(x, params, self.num_inputs, self._spec.num_params)
+        check_forward_args(x, params, self._spec.num_inputs, self._spec.num_params)
         return self._forward(x, params)
 
     def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         num_samples, batch_size = params.shape[0], x.shape[0]
-        num_terms, num_outputs = self._spec.num_terms, self.num_outputs
+        num_terms, num_outputs = self._spec.num_terms, self._spec.num_outputs
         basis = self._basis_of(x)  # (batch_size, num_terms)
         coeffs = params.reshape(num_samples, num_terms, num_outputs)  # (num_samples, num_terms, num_outputs)
         coeffs = coeffs.transpose(0, 1).reshape(num_terms, num_samples * num_outputs)  # (num_terms, S * O)

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..priors._base import GaussianForm
+from .priors._base import GaussianForm
 
 __all__ = ["gaussian_kl", "low_rank_logdet", "normal_laplace_kl"]
 

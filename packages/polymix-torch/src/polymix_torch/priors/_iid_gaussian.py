@@ -1,0 +1,85 @@
+"""``IIDGaussianPrior``: independent normals with broadcast mean and std (the default prior)."""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import torch
+import torch.distributions as td
+from polymix_core import IIDGaussianPriorSpec, defaults
+
+from ._base import GaussianForm, Prior, as_buffer, broadcast_buffer, event_size, float64_tensor
+
+__all__ = ["IIDGaussianPrior"]
+
+TensorOrFloat = Union[float, torch.Tensor]
+
+
+class IIDGaussianPrior(Prior):
+    """Independent Gaussian prior with per-parameter mean and standard deviation.
+
+    ``mean`` and ``std`` are scalars or arrays of exactly the group's shape ``(num_params,)``;
+    ``std`` must be positive.
+
+    Example:
+        >>> prior = IIDGaussianPrior(mean=0.0, std=0.5)
+        >>> prior.distribution(torch.Size([4]), None, None).sample().shape
+        torch.Size([4])
+    """
+
+    _mean_buf: torch.Tensor
+    _std_buf: torch.Tensor
+
+    def __init__(self, mean: TensorOrFloat = defaults.PRIOR_MEAN, std: TensorOrFloat = defaults.PRIOR_STD) -> None:
+        """Validate and store the hyper-parameters as non-persistent buffers.
+
+        Args:
+            mean: Scalar or ``(num_params,)`` mean.
+            std: Scalar or ``(num_params,)`` positive standard deviation.
+        """
+        spec = IIDGaussianPriorSpec(mean, std)  # validates: finite, std > 0; keeps float64 copies
+        super().__init__()
+        self._spec = spec
+        self.register_buffer("_mean_buf", as_buffer(mean), persistent=False)
+        self.register_buffer("_std_buf", as_buffer(std), persistent=False)
+
+    @classmethod
+    def from_spec(cls, spec: IIDGaussianPriorSpec) -> IIDGaussianPrior:
+        """The prior of ``spec`` (float64 buffers; modules cast them to their dtype when used)."""
+        return cls(float64_tensor(spec.mean), float64_tensor(spec.std))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "_spec" not in state:  # pickled by pypolymix
+            self._spec = IIDGaussianPriorSpec(self._mean_buf, self._std_buf)
+
+    @property
+    def spec(self) -> IIDGaussianPriorSpec:
+        """``IIDGaussianPriorSpec`` of the hyper-parameters (float64 copies taken at construction)."""
+        return self._spec
+
+    def check_num_params(self, num_params: int) -> None:
+        """Raise ``ShapeError`` unless ``mean``/``std`` are scalars or ``(num_params,)``."""
+        self._spec.broadcast(num_params)
+
+    def parameters_for(self, num_params: int, device: Any, dtype: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mean, std)``, each ``(num_params,)``, in the requested dtype and device."""
+        return (
+            broadcast_buffer("mean", self._mean_buf, num_params, device, dtype),
+            broadcast_buffer("std", self._std_buf, num_params, device, dtype),
+        )
+
+    def gaussian_form(self, num_params: int, dtype: torch.dtype, device: Any) -> GaussianForm:
+        """``(mean (d,), std (d,), log det = 2 sum log std)``, the log-determinant summed in float64."""
+        mean, std = self.parameters_for(num_params, device, dtype)
+        logdet = 2.0 * self._std_buf.to(device=device, dtype=torch.float64).log().sum()
+        if self._std_buf.ndim == 0:
+            logdet = logdet * num_params
+        return GaussianForm(mean, std, logdet.to(dtype))
+
+    def distribution(
+        self, event_shape: torch.Size, device: torch.device | None, dtype: torch.dtype | None
+    ) -> td.Distribution:
+        """Return ``Independent(N(mean, std), 1)`` with broadcasted parameters."""
+        mean, std = self.parameters_for(event_size(event_shape), device, dtype)
+        return td.Independent(td.Normal(mean, std), 1)
