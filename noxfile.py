@@ -95,11 +95,9 @@ def parity_baseline(session: nox.Session) -> None:
     _install(session, "torch", "numpy", PYPOLYMIX_BASELINE)
     out = ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz"
     out.parent.mkdir(parents=True, exist_ok=True)
-    session.run("python", "packages/polymix-torch/parity/record_baseline.py", str(out), env=THREAD_ENV)
+    session.run("python", "parity_tests/record_baseline.py", str(out), env=THREAD_ENV)
     # whole modules pickled by pypolymix (torch.save(model)), which the drop-in must unpickle and run
-    session.run(
-        "python", "packages/polymix-torch/parity/record_pickles.py", str(out.parent / "pickles"), env=THREAD_ENV
-    )
+    session.run("python", "parity_tests/record_pickles.py", str(out.parent / "pickles"), env=THREAD_ENV)
 
 
 @nox.session(requires=["parity-baseline"])
@@ -112,7 +110,7 @@ def parity(session: nox.Session) -> None:
         "POLYMIX_PARITY_BASELINE": str(ROOT / ".nox" / "_parity" / "pypolymix-0.1.9.npz"),
         "POLYMIX_PARITY_PICKLES": str(ROOT / ".nox" / "_parity" / "pickles"),
     }
-    session.run("pytest", "packages/polymix-torch/parity", *session.posargs, env=env)
+    session.run("pytest", "parity_tests", *session.posargs, env=env)
 
 
 @nox.session

@@ -72,7 +72,7 @@ def test_seed_arguments_and_defaults():
     ]
     assert _defaults(parameter_groups.LangevinGroup) == {
         "score_model": None, "energy_model": None, "prior": None, "num_particles": 32, "num_diffusion_steps": 50,
-        "step_size": 1e-3, "init_std": 1.0, "key": None,
+        "step_size": 1e-3, "init_std": 1.0, "kl_num_mc_samples": 64, "key": None,
     }  # fmt: skip
     assert _defaults(priors.IIDGaussianPrior) == {"mean": 0.0, "std": 1.0}
     assert _defaults(priors.LaplacePrior) == {"loc": 0.0, "scale": 1.0}

@@ -126,7 +126,7 @@ def _mixed_experts():
 def test_mixture_matches_reference(rng, kind):
     experts = [NeuralNetwork(2, 2, width=3) for _ in range(3)] if kind == "identical" else _mixed_experts()
     moe = MixtureOfExperts(experts, GatingNetwork(num_inputs=2, num_experts=3, width=4))
-    assert moe._batches == (((0, 1, 2),) if kind == "identical" else ((0, 2), (1,)))
+    assert moe._layout.batches == (((0, 1, 2),) if kind == "identical" else ((0, 2), (1,)))
     _check(moe, rng)
     x = rng.uniform(-1, 1, (5, 2))
     params = rng.standard_normal((3, moe.num_params()))
@@ -143,7 +143,7 @@ def test_mixture_splits_batches_by_custom_activation(rng):
     experts = [NeuralNetwork(1, 1, width=2, activation=jnp.sin), NeuralNetwork(1, 1, width=2, activation=jnp.cos)]
     moe = MixtureOfExperts(experts, GatingNetwork(1, 2, width=2))
     assert moe.spec.expert_batches == ((0, 1),)  # equal specs ("custom") ...
-    assert moe._batches == ((0,), (1,))  # ... but different callables
+    assert moe._layout.batches == ((0,), (1,))  # ... but different callables
     x = rng.uniform(-1, 1, (3, 1))
     params = rng.standard_normal((2, moe.num_params()))
     with jax.enable_x64(True):

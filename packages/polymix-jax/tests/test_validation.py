@@ -91,7 +91,7 @@ def test_shape_errors_are_raised_at_trace_time_under_jit():
                 [surrogate_models.NeuralNetwork(1)] * 2, surrogate_models.GatingNetwork(1, 3)
             ),
             ConfigurationError,
-            r"gating: expected num_experts == 2 \(the number of experts\), received num_experts=3",
+            r"gating_network: expected num_experts == 2 \(the number of experts\), received num_experts=3",
         ),
         (
             lambda: surrogate_models.MixtureOfExperts([object()], surrogate_models.GatingNetwork(1, 1)),

@@ -40,8 +40,8 @@ ACTIVATION_FUNCTIONS: dict[str, Activation] = {
 _KNOWN: dict[Any, str] = {fn: name for name, fn in ACTIVATION_FUNCTIONS.items()}
 
 
-def resolve_activation(activation: Any) -> tuple[str, Activation]:
-    """Map a name or a callable to ``(name, callable)``; unknown callables are named ``"custom"``.
+def resolve_activation(activation: Any) -> tuple[Activation, str]:
+    """Map a name or a callable to ``(callable, name)``; unknown callables are named ``"custom"``.
 
     Args:
         activation: One of ``polymix_core.ACTIVATIONS`` (except ``"custom"``) or a callable.
@@ -52,19 +52,19 @@ def resolve_activation(activation: Any) -> tuple[str, Activation]:
 
     Example:
         >>> import jax
-        >>> resolve_activation(jax.nn.relu)[0], resolve_activation("tanh")[0], resolve_activation(abs)[0]
+        >>> resolve_activation(jax.nn.relu)[1], resolve_activation("tanh")[1], resolve_activation(abs)[1]
         ('relu', 'tanh', 'custom')
     """
     if isinstance(activation, str):
         if activation not in ACTIVATION_FUNCTIONS:
             names = tuple(n for n in ACTIVATIONS if n != "custom")
             raise ConfigurationError(f"activation: expected a callable or one of {names}, received {activation!r}")
-        return activation, ACTIVATION_FUNCTIONS[activation]
+        return ACTIVATION_FUNCTIONS[activation], activation
     if not callable(activation):
         raise PolymixTypeError(
             f"activation: expected a callable or an activation name, received {type(activation).__name__}"
         )
     try:
-        return _KNOWN.get(activation, "custom"), activation
+        return activation, _KNOWN.get(activation, "custom")
     except TypeError:  # an unhashable callable cannot be a known one
-        return "custom", activation
+        return activation, "custom"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 import jax
 from polymix_core import (
-    ConfigurationError,
     DeterministicGroupSpec,
     GatingSpec,
     GaussianGroupSpec,
@@ -22,10 +21,13 @@ from polymix_core import (
     ModelSpec,
     PCESpec,
     PolymixTypeError,
-    PolymixValueError,
+    PriorSpec,
+    SurrogateSpec,
+    check_raw_arrays,
 )
 
 from ._stochastic_model import StochasticModel
+from ._validation import PRNGKey
 from .parameter_groups import (
     DeterministicGroup,
     GaussianGroup,
@@ -39,12 +41,40 @@ from .surrogate_models import GatingNetwork, MixtureOfExperts, NeuralNetwork, Po
 
 __all__ = ["build_surrogate", "build_prior", "build_group", "build_model"]
 
+_SURROGATES: dict[type, Any] = {
+    MLPSpec: NeuralNetwork,
+    PCESpec: PolynomialChaosExpansion,
+    GatingSpec: GatingNetwork,
+    MixtureSpec: MixtureOfExperts,
+}
+_PRIORS: dict[type, Any] = {
+    IIDGaussianPriorSpec: IIDGaussianPrior,
+    GaussianPriorSpec: GaussianPrior,
+    LaplacePriorSpec: LaplacePrior,
+}
+_GROUPS: dict[type, Any] = {
+    DeterministicGroupSpec: DeterministicGroup,
+    IIDGaussianGroupSpec: IIDGaussianGroup,
+    GaussianGroupSpec: GaussianGroup,
+    LowRankGaussianGroupSpec: LowRankGaussianGroup,
+    LangevinGroupSpec: LangevinGroup,
+}
 # Values are overwritten right after construction when raw parameters are given, so the
 # key only has to exist; user-facing randomness always takes the caller's key.
 _PLACEHOLDER_SEED = 0
 
+T = TypeVar("T")
 
-def build_surrogate(spec: Any) -> SurrogateModel:
+
+def _class_of(table: dict[type, T], spec: Any, what: str) -> T:
+    cls = table.get(type(spec))
+    if cls is None:
+        names = ", ".join(t.__name__ for t in table)
+        raise PolymixTypeError(f"spec: expected {what} ({names}), received {type(spec).__name__}")
+    return cls
+
+
+def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
     """A surrogate from its spec.
 
     Example:
@@ -56,26 +86,10 @@ def build_surrogate(spec: Any) -> SurrogateModel:
         ConfigurationError: the spec names a ``"custom"`` activation (only its owner can evaluate it).
         PolymixTypeError: not a surrogate spec.
     """
-    if isinstance(spec, (MLPSpec, GatingSpec)) and spec.activation == "custom":
-        raise ConfigurationError(
-            "activation: expected a named activation to rebuild the surrogate, received 'custom' "
-            "(pass the callable by constructing the surrogate yourself)"
-        )
-    if isinstance(spec, MLPSpec):
-        return NeuralNetwork(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, spec.activation)
-    if isinstance(spec, PCESpec):
-        return PolynomialChaosExpansion(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
-    if isinstance(spec, GatingSpec):
-        return GatingNetwork(spec.num_inputs, spec.num_experts, spec.width, spec.depth, spec.activation)
-    if isinstance(spec, MixtureSpec):
-        experts = [build_surrogate(e) for e in spec.experts]
-        gating = build_surrogate(spec.gating)
-        assert isinstance(gating, GatingNetwork)
-        return MixtureOfExperts(experts, gating)
-    raise PolymixTypeError(f"spec: expected a surrogate spec, received {type(spec).__name__}")
+    return _class_of(_SURROGATES, spec, "a surrogate spec").from_spec(spec)  # type: ignore[no-any-return]
 
 
-def build_prior(spec: Any) -> Prior:
+def build_prior(spec: PriorSpec | None) -> Prior:
     """A prior from its spec (``None`` gives the default ``IIDGaussianPrior(0, 1)``).
 
     Example:
@@ -85,30 +99,19 @@ def build_prior(spec: Any) -> Prior:
     """
     if spec is None:
         return IIDGaussianPrior()
-    if isinstance(spec, IIDGaussianPriorSpec):
-        return IIDGaussianPrior(spec.mean, spec.std)
-    if isinstance(spec, GaussianPriorSpec):
-        return GaussianPrior(spec.mean, covariance_matrix=spec.covariance_matrix, scale_tril=spec.scale_tril)
-    if isinstance(spec, LaplacePriorSpec):
-        return LaplacePrior(spec.loc, spec.scale)
-    raise PolymixTypeError(f"prior: expected a prior spec or None, received {type(spec).__name__}")
+    return _class_of(_PRIORS, spec, "a prior spec").from_spec(spec)  # type: ignore[no-any-return]
 
 
 def build_group(
-    entry: GroupEntry,
-    raw: Mapping[str, Any] | None = None,
-    *,
-    key: Any = None,
-    surrogate: SurrogateModel | None = None,
+    entry: GroupEntry, raw: Mapping[str, Any] | None = None, *, key: PRNGKey | None = None
 ) -> ParameterGroup:
     """A parameter group from its ``GroupEntry`` (name, family spec, prior spec).
 
     Args:
-        entry: ``GroupEntry(name, spec, prior)``.
+        entry: ``GroupEntry(name, spec, prior)``; ``prior=None`` is the default prior.
         raw: Raw parameters ``{raw_name: array}``; when given they replace the initial
-            values (and no key is needed).
+            values (and no key is needed). Every name and shape is checked first.
         key: PRNG key for random initial values (families that initialise randomly, when ``raw`` is ``None``).
-        surrogate: The score/energy surrogate of a Langevin group whose spec carries none.
 
     Example:
         >>> import numpy as np
@@ -118,73 +121,33 @@ def build_group(
         [1.0, 1.0, 1.0]
     """
     name, spec, prior_spec = GroupEntry(*entry)
+    cls = _class_of(_GROUPS, spec, "a group spec")
     prior = None if prior_spec is None else build_prior(prior_spec)
     if raw is not None:
+        check_raw_arrays(spec.raw_shapes, raw)
         key = jax.random.key(_PLACEHOLDER_SEED)
-    kl = spec.kl_num_mc_samples
-    group: ParameterGroup
-    if isinstance(spec, DeterministicGroupSpec):
-        group = DeterministicGroup(name, spec.num_params, prior, key=key)
-    elif isinstance(spec, IIDGaussianGroupSpec):
-        group = IIDGaussianGroup(name, spec.num_params, prior, kl_num_mc_samples=kl, key=key)
-    elif isinstance(spec, GaussianGroupSpec):
-        group = GaussianGroup(
-            name, spec.num_params, prior, init_scale_diag=spec.init_scale_diag, jitter=spec.jitter, kl_num_mc_samples=kl
-        )
-    elif isinstance(spec, LowRankGaussianGroupSpec):
-        group = LowRankGaussianGroup(
-            name,
-            spec.num_params,
-            spec.rank,
-            prior,
-            init_scale_diag=spec.init_scale_diag,
-            init_scale_factor=spec.init_scale_factor,
-            jitter=spec.jitter,
-            kl_num_mc_samples=kl,
-            key=key,
-        )
-    elif isinstance(spec, LangevinGroupSpec):
-        if surrogate is None:
-            if spec.surrogate is None:
-                raise ConfigurationError(
-                    f"surrogate: expected the {spec.mode}_model of LangevinGroup {name!r} (its spec records none)"
-                )
-            surrogate = build_surrogate(spec.surrogate)
-        models = {"score_model": surrogate} if spec.mode == "score" else {"energy_model": surrogate}
-        group = LangevinGroup(
-            name,
-            spec.num_params,
-            prior=prior,
-            num_particles=spec.num_particles,
-            num_diffusion_steps=spec.num_diffusion_steps,
-            step_size=spec.step_size,
-            init_std=spec.init_std,
-            key=key,
-            **models,
-        )
-    else:
-        raise PolymixTypeError(f"spec: expected a group spec, received {type(spec).__name__}")
+    group: ParameterGroup = cls.from_spec(name, spec, prior, key=key)
     return group if raw is None else group.with_raw_parameters(raw)
 
 
-def build_model(model_spec: ModelSpec, raw: Mapping[str, Any] | None = None, *, key: Any = None) -> StochasticModel:
+def build_model(
+    model_spec: ModelSpec, raw: Mapping[str, Any] | None = None, *, key: PRNGKey | None = None
+) -> StochasticModel:
     """A ``StochasticModel`` from a ``ModelSpec``.
 
     Args:
         model_spec: Surrogate spec plus ordered group entries.
-        raw: ``state_dict``-keyed raw parameters (``parameter_groups.{i}.{raw_name}``), e.g. from a checkpoint.
+        raw: ``state_dict``-keyed raw parameters (``parameter_groups.{i}.{raw_name}``), e.g. from a
+            checkpoint; every key and shape is checked before any group is built.
         key: PRNG key for random initial values when ``raw`` is ``None``.
 
     Raises:
-        PolymixValueError: ``raw`` misses a key or has unexpected ones.
+        ShapeError: ``raw`` misses a key, has unexpected ones or a wrong shape.
     """
+    if not isinstance(model_spec, ModelSpec):
+        raise PolymixTypeError(f"model_spec: expected a ModelSpec, received {type(model_spec).__name__}")
     if raw is not None:
-        expected = set(model_spec.raw_keys())
-        if set(raw) != expected:
-            raise PolymixValueError(
-                f"raw: expected exactly the keys {model_spec.raw_keys()}, received {sorted(raw)} "
-                f"(missing {sorted(expected - set(raw))}, unexpected {sorted(set(raw) - expected)})"
-            )
+        check_raw_arrays(model_spec.raw_shapes(), raw, "raw")
     n = len(model_spec.groups)
     keys: list[Any] = [None] * n if key is None else list(jax.random.split(key, n))
     groups = []

@@ -17,7 +17,7 @@ from polymix_core import (
     check_positive_int,
 )
 
-from ._utils import as_float_array, check_model_memory, float_dtype_of, split_keys
+from ._validation import PRNGKey, as_float_array, check_model_memory, float_dtype_of, split_keys
 from .parameter_groups import ParameterGroup
 from .surrogate_models import SurrogateModel
 
@@ -99,7 +99,7 @@ class StochasticModel(eqx.Module):
         groups = tuple(g.spec for g in self.parameter_groups)
         check_model_memory(surrogate_spec, groups, num_samples, batch_size, self.num_params(), dtype)
 
-    def sample_parameters(self, num_samples: int = 1, *, key: Any = None) -> jax.Array:
+    def sample_parameters(self, num_samples: int = 1, *, key: PRNGKey | None = None) -> jax.Array:
         """Draw parameter samples from each group and concatenate them.
 
         Args:
@@ -116,7 +116,7 @@ class StochasticModel(eqx.Module):
         dtype = float_dtype_of(*samples)
         return jnp.concatenate([s.astype(dtype) for s in samples], axis=1)  # (num_samples, num_params)
 
-    def distribution_loss(self, *, key: Any = None) -> jax.Array:
+    def distribution_loss(self, *, key: PRNGKey | None = None) -> jax.Array:
         """Return the sum of the KL/cross-entropy terms of every parameter group.
 
         Args:
@@ -131,7 +131,7 @@ class StochasticModel(eqx.Module):
         dtype = float_dtype_of(*terms)
         return sum((t.astype(dtype) for t in terms[1:]), terms[0].astype(dtype))
 
-    def __call__(self, x: Any, num_samples: int = 1, *, key: Any = None) -> jax.Array:
+    def __call__(self, x: Any, num_samples: int = 1, *, key: PRNGKey | None = None) -> jax.Array:
         """Evaluate the surrogate under randomly drawn parameters.
 
         Args:
@@ -165,6 +165,6 @@ class StochasticModel(eqx.Module):
         params = self.sample_parameters(num_samples, key=key)  # (num_samples, num_params)
         return self.surrogate_model(x, params)
 
-    def forward(self, x: Any, num_samples: int = 1, *, key: Any = None) -> jax.Array:
+    def forward(self, x: Any, num_samples: int = 1, *, key: PRNGKey | None = None) -> jax.Array:
         """Alias of ``__call__``."""
         return self(x, num_samples, key=key)

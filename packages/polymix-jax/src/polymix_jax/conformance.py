@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from typing import Any, Iterator, Mapping
 
@@ -24,7 +25,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from polymix_core import GroupEntry, ModelSpec, PolymixTypeError, PolymixValueError
+from polymix_core import GroupEntry, LangevinGroupSpec, ModelSpec, PolymixTypeError, PolymixValueError
 
 from ._checkpoint import load_checkpoint, save_checkpoint
 from ._from_spec import build_group, build_model, build_prior, build_surrogate
@@ -52,7 +53,9 @@ def _out(value: Any) -> np.ndarray:
 
 
 def _group(spec: Any, raw: Mapping[str, Any], prior: Any = None, surrogate: Any = None) -> ParameterGroup:
-    return build_group(GroupEntry("group", spec, prior), raw, surrogate=surrogate)
+    if isinstance(spec, LangevinGroupSpec) and spec.surrogate is None and surrogate is not None:
+        spec = dataclasses.replace(spec, surrogate=surrogate)
+    return build_group(GroupEntry("group", spec, prior), raw)
 
 
 def _regulariser(group: ParameterGroup) -> jax.Array:
@@ -175,7 +178,7 @@ class JaxAdapter:
     ) -> np.ndarray:
         """Trajectory ``(num_steps + 1, num_particles, num_params)`` from ``theta0`` and ``noise``."""
         with _precision(dtype) as dt:
-            group = _group(spec, raw, surrogate=build_surrogate(surrogate))
+            group = _group(spec, raw, surrogate=surrogate)
             return _out(group.trajectory(_in(theta0, dt), _in(noise, dt)))  # type: ignore[attr-defined]
 
     def save_checkpoint(self, spec: ModelSpec, raw: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:

@@ -95,10 +95,17 @@ def gaussian_kl(
         0.5
     """
     d = mean.shape[0]
+    z = _whiten(prior.scale, prior.mean - mean)  # (d,)
+    if prior.scale.ndim == 1 and all(f.ndim == 1 for f in factors):
+        # everything diagonal: one elementwise pass and a single reduction
+        per_param = z * z
+        for f in factors:
+            w = f / prior.scale
+            per_param = per_param + w * w
+        return 0.5 * (per_param.sum() - d + prior.logdet - logdet)
     trace = _whitened_sq_norm(prior.scale, factors[0])
     for f in factors[1:]:
         trace = trace + _whitened_sq_norm(prior.scale, f)
-    z = _whiten(prior.scale, prior.mean - mean)  # (d,)
     return 0.5 * (trace + z.pow(2).sum() - d + prior.logdet - logdet)
 
 

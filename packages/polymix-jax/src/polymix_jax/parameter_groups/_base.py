@@ -10,11 +10,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
-from polymix_core import PolymixTypeError, check_noise_shape, check_positive_int
+from polymix_core import PolymixTypeError, SpecAttribute, check_noise_shape, check_positive_int, check_raw_arrays
 
-from .._kl import gaussian_kl
-from .._state import replace_raw
-from .._utils import as_float_array, check_key, default_float_dtype
+from .._validation import PRNGKey, as_float_array, check_key, default_float_dtype
 from ..priors import IIDGaussianPrior, Prior
 
 __all__ = ["ParameterGroup", "initial_raw", "resolve_prior"]
@@ -33,7 +31,7 @@ def resolve_prior(prior: Prior | None) -> Prior:
     return prior
 
 
-def initial_raw(spec: Any, key: Any, who: str) -> dict[str, jax.Array]:
+def initial_raw(spec: Any, key: PRNGKey | None, who: str) -> dict[str, jax.Array]:
     """Initial raw parameters ``constant + noise_scale * N(0, I)`` from ``spec.initial``, in the default float.
 
     Args:
@@ -83,12 +81,12 @@ class ParameterGroup(eqx.Module):
     """
 
     name: str = eqx.field(static=True)
-    num_params: int = eqx.field(static=True)
     prior: Prior
-    kl_num_mc_samples: int = eqx.field(static=True)
     spec: Any = eqx.field(static=True)
     # True when no prior was passed: a checkpoint then records ``None`` (the default prior).
     _default_prior: bool = eqx.field(static=True)
+    num_params = SpecAttribute[int]()
+    kl_num_mc_samples = SpecAttribute[int]()
 
     def _init_common(self, name: Any, spec: Any, prior: Prior | None) -> None:
         """Set the fields every group shares (called first by each subclass ``__init__``)."""
@@ -96,8 +94,6 @@ class ParameterGroup(eqx.Module):
             raise PolymixTypeError(f"name: expected a string, received {type(name).__name__}")
         self.name = name
         self.spec = spec
-        self.num_params = spec.num_params
-        self.kl_num_mc_samples = spec.kl_num_mc_samples
         self.prior = resolve_prior(prior)
         self._default_prior = prior is None
 
@@ -123,7 +119,7 @@ class ParameterGroup(eqx.Module):
     def _check_num_samples(self, num_samples: Any) -> int:
         return check_positive_int("num_samples", num_samples)
 
-    def _noise(self, num_samples: int, key: Any) -> jax.Array:
+    def _noise(self, num_samples: int, key: PRNGKey | None) -> jax.Array:
         """Standard normals ``(num_samples, *noise_shape)`` in the parameters' dtype."""
         key = check_key(key, f"{type(self).__name__} {self.name!r} draws random samples")
         return jax.random.normal(key, (num_samples, *self.noise_shape), self.dtype)
@@ -137,7 +133,7 @@ class ParameterGroup(eqx.Module):
         """Map standard-normal ``noise (num_samples, *noise_shape)`` to samples ``(num_samples, num_params)``."""
         raise PolymixTypeError(f"{type(self).__name__}: has no noise -> sample transform")
 
-    def sample_parameters(self, num_samples: int = 1, *, key: Any = None) -> jax.Array:
+    def sample_parameters(self, num_samples: int = 1, *, key: PRNGKey | None = None) -> jax.Array:
         """Sample ``theta ~ q(theta)``: draw noise with ``key``, then ``sample_transform``.
 
         Args:
@@ -154,19 +150,11 @@ class ParameterGroup(eqx.Module):
     def variational_distribution(self) -> dist.Distribution:
         """Return ``q(theta)`` as a ``numpyro.distributions.Distribution``."""
 
-    def _gaussian_parts(self) -> tuple[jax.Array, list[jax.Array], jax.Array]:
-        """Mean, covariance factors and ``log det Sigma_q`` for the closed-form KL (Gaussian families)."""
-        raise NotImplementedError
-
     def analytic_kl(self) -> jax.Array | None:
         """Closed-form ``KL(q || p)``, or ``None`` when the family/prior pair has none."""
-        form = self.prior.gaussian_form(self.num_params, self.dtype)
-        if form is None:
-            return None
-        mean, factors, logdet = self._gaussian_parts()
-        return gaussian_kl(mean, factors, logdet, form)
+        return None
 
-    def distribution_loss(self, *, key: Any = None) -> jax.Array:
+    def distribution_loss(self, *, key: PRNGKey | None = None) -> jax.Array:
         """``KL(q || p)`` of this group: closed form where one exists, else Monte Carlo.
 
         The closed form covers every Gaussian family against ``IIDGaussianPrior`` and
@@ -200,7 +188,19 @@ class ParameterGroup(eqx.Module):
             raw: ``{raw_name: array}`` with exactly the shapes of ``spec.raw_shapes``.
 
         Raises:
-            PolymixValueError: a name is missing or unknown.
-            ShapeError: an array has the wrong shape.
+            ShapeError: a name is missing or unknown, or an array has the wrong shape
+                (``polymix_core.check_raw_arrays``).
         """
-        return replace_raw(self, raw)
+        shapes = self.spec.raw_shapes
+        check_raw_arrays(shapes, raw)
+        names = list(shapes)
+        arrays = [_as_dtype(raw[n], self.dtype) for n in names]
+        return eqx.tree_at(lambda g: [getattr(g, n) for n in names], self, arrays)
+
+
+def _as_dtype(value: Any, dtype: np.dtype) -> jax.Array:
+    """``value`` as a jax array of the group's dtype."""
+    if isinstance(value, jax.Array):  # possibly a tracer: cast in jax, never through numpy
+        return value.astype(dtype)
+    # through numpy, so float64 data loads into float32 parameters without jax's truncation warning
+    return jnp.asarray(np.asarray(value, dtype=dtype))

@@ -7,8 +7,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import DeterministicGroupSpec, DistributionUnavailableError
+from polymix_core import DeterministicGroupSpec, DistributionUnavailableError, defaults
 
+from .._validation import PRNGKey
 from ..priors import Prior
 from ._base import ParameterGroup, initial_raw
 
@@ -27,6 +28,7 @@ class DeterministicGroup(ParameterGroup):
         num_params: Number of scalar parameters.
         prior: Prior of ``params`` (default ``IIDGaussianPrior(0, 1)``); its negative
             log-density is the group's ``distribution_loss``.
+        kl_num_mc_samples: Kept for a uniform signature; a point estimate needs no sampling.
         key: PRNG key for the random initial ``params``.
 
     Example:
@@ -39,16 +41,31 @@ class DeterministicGroup(ParameterGroup):
 
     params: jax.Array
 
-    def __init__(self, name: str, num_params: int, prior: Prior | None = None, *, key: Any = None):
-        self._init_common(name, DeterministicGroupSpec(num_params), prior)
+    def __init__(
+        self,
+        name: str,
+        num_params: int,
+        prior: Prior | None = None,
+        *,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        key: PRNGKey | None = None,
+    ):
+        self._init_common(name, DeterministicGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples), prior)
         self.params = initial_raw(self.spec, key, f"DeterministicGroup {name!r}")["params"]
+
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: DeterministicGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> DeterministicGroup:
+        """The group of ``spec``, with fresh initial values (drawn with ``key``)."""
+        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples, key=key)
 
     def sample_transform(self, noise: Any) -> jax.Array:
         """Repeat ``params``: ``noise (num_samples, 0)`` -> ``(num_samples, num_params)``."""
         noise = self._check_noise(noise)
         return jnp.broadcast_to(self.params, (noise.shape[0], self.num_params))
 
-    def sample_parameters(self, num_samples: int = 1, *, key: Any = None) -> jax.Array:
+    def sample_parameters(self, num_samples: int = 1, *, key: PRNGKey | None = None) -> jax.Array:
         """Return the same parameter vector repeated ``num_samples`` times (``key`` is not needed).
 
         Returns:
@@ -68,7 +85,7 @@ class DeterministicGroup(ParameterGroup):
         """``None``: a point estimate has no KL (see ``distribution_loss``)."""
         return None
 
-    def distribution_loss(self, *, key: Any = None) -> jax.Array:
+    def distribution_loss(self, *, key: PRNGKey | None = None) -> jax.Array:
         """Return the negative log prior density at the current point (no key needed).
 
         Returns:

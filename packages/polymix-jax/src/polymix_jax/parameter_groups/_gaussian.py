@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import GaussianGroupSpec
+from polymix_core import GaussianGroupSpec, SpecAttribute, defaults
 
-from .._utils import check_key
+from .._validation import PRNGKey, check_key
 from ..priors import Prior
-from ._base import ParameterGroup, initial_raw
+from ._base import initial_raw
+from ._gaussian_family import GaussianFamily
 
 __all__ = ["GaussianGroup"]
 
 
-class GaussianGroup(ParameterGroup):
+class GaussianGroup(GaussianFamily):
     """Full-covariance Gaussian variational family with a learnable Cholesky factor.
 
     Raw parameters ``mean (d,)`` (zeros) and ``raw_tril (d (d + 1) / 2,)``, the lower
@@ -44,8 +44,8 @@ class GaussianGroup(ParameterGroup):
 
     mean: jax.Array
     raw_tril: jax.Array
-    init_scale_diag: float = eqx.field(static=True)
-    jitter: float = eqx.field(static=True)
+    init_scale_diag = SpecAttribute[float]()
+    jitter = SpecAttribute[float]()
 
     def __init__(
         self,
@@ -53,10 +53,10 @@ class GaussianGroup(ParameterGroup):
         num_params: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = 1e-1,
-        jitter: float = 1e-6,
-        kl_num_mc_samples: int = 64,
-        key: Any = None,
+        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
+        jitter: float = defaults.JITTER,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        key: PRNGKey | None = None,
     ):
         if key is not None:  # accepted like every group's; the initial values need no randomness
             check_key(key, f"GaussianGroup {name!r} accepts one")
@@ -64,9 +64,23 @@ class GaussianGroup(ParameterGroup):
             num_params, init_scale_diag=init_scale_diag, jitter=jitter, kl_num_mc_samples=kl_num_mc_samples
         )
         self._init_common(name, spec, prior)
-        self.init_scale_diag, self.jitter = spec.init_scale_diag, spec.jitter
         raw = initial_raw(spec, None, f"GaussianGroup {name!r}")
         self.mean, self.raw_tril = raw["mean"], raw["raw_tril"]
+
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: GaussianGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> GaussianGroup:
+        """The group of ``spec``, with its (deterministic) initial values."""
+        return cls(
+            name,
+            spec.num_params,
+            prior,
+            init_scale_diag=spec.init_scale_diag,
+            jitter=spec.jitter,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
+            key=key,
+        )
 
     @property
     def scale_tril(self) -> jax.Array:

@@ -8,16 +8,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
-from polymix_core import IIDGaussianGroupSpec
+from polymix_core import IIDGaussianGroupSpec, defaults
 
 from .._kl import normal_laplace_kl
+from .._validation import PRNGKey
 from ..priors import LaplacePrior, Prior
-from ._base import ParameterGroup, initial_raw
+from ._base import initial_raw
+from ._gaussian_family import GaussianFamily
 
 __all__ = ["IIDGaussianGroup"]
 
 
-class IIDGaussianGroup(ParameterGroup):
+class IIDGaussianGroup(GaussianFamily):
     """I.i.d. Gaussian variational family: ``q = Normal(mean, std)``.
 
     Raw parameters ``mean (num_params,)`` (random ``N(0, 1)`` start, as pypolymix, so ``key``
@@ -44,11 +46,24 @@ class IIDGaussianGroup(ParameterGroup):
     log_std: jax.Array
 
     def __init__(
-        self, name: str, num_params: int, prior: Prior | None = None, *, kl_num_mc_samples: int = 64, key: Any = None
+        self,
+        name: str,
+        num_params: int,
+        prior: Prior | None = None,
+        *,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        key: PRNGKey | None = None,
     ):
         self._init_common(name, IIDGaussianGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples), prior)
         raw = initial_raw(self.spec, key, f"IIDGaussianGroup {name!r}")
         self.mean, self.log_std = raw["mean"], raw["log_std"]
+
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: IIDGaussianGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> IIDGaussianGroup:
+        """The group of ``spec``, with fresh initial values (drawn with ``key``)."""
+        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples, key=key)
 
     @property
     def std(self) -> jax.Array:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
@@ -15,9 +14,13 @@ from polymix_core import (
     LangevinGroupSpec,
     PolymixTypeError,
     ShapeError,
+    SpecAttribute,
+    check_positive_int,
+    defaults,
+    langevin_spec_for,
 )
 
-from .._utils import as_float_array, check_key
+from .._validation import PRNGKey, as_float_array, check_key
 from ..priors import Prior
 from ..surrogate_models import SurrogateModel
 from ._base import ParameterGroup, initial_raw
@@ -70,10 +73,11 @@ class LangevinGroup(ParameterGroup):
     surrogate_params: jax.Array
     score_model: SurrogateModel | None
     energy_model: SurrogateModel | None
-    num_particles: int = eqx.field(static=True)
-    num_diffusion_steps: int = eqx.field(static=True)
-    step_size: float = eqx.field(static=True)
-    init_std: float = eqx.field(static=True)
+    num_particles = SpecAttribute[int]()
+    num_diffusion_steps = SpecAttribute[int]()
+    step_size = SpecAttribute[float]()
+    init_std = SpecAttribute[float]()
+    mode = SpecAttribute[str](doc='``"score"`` or ``"energy"`` (read-only).')
 
     def __init__(
         self,
@@ -83,48 +87,59 @@ class LangevinGroup(ParameterGroup):
         energy_model: SurrogateModel | None = None,
         prior: Prior | None = None,
         *,
-        num_particles: int = 32,
-        num_diffusion_steps: int = 50,
-        step_size: float = 1e-3,
-        init_std: float = 1.0,
-        key: Any = None,
+        num_particles: int = defaults.NUM_PARTICLES,
+        num_diffusion_steps: int = defaults.NUM_DIFFUSION_STEPS,
+        step_size: float = defaults.STEP_SIZE,
+        init_std: float = defaults.INIT_STD,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        key: PRNGKey | None = None,
     ):
-        if (score_model is None) == (energy_model is None):
-            raise ConfigurationError(
-                "score_model, energy_model: expected exactly one of them, received "
-                f"{'both' if score_model is not None else 'neither'}"
-            )
-        surrogate = score_model if score_model is not None else energy_model
-        mode: Literal["score", "energy"] = "score" if score_model is not None else "energy"
-        if not isinstance(surrogate, SurrogateModel):
-            raise PolymixTypeError(
-                f"{mode}_model: expected a polymix_jax SurrogateModel, received {type(surrogate).__name__}"
-            )
-        for attr in ("num_inputs", "num_outputs"):
-            if not hasattr(surrogate, attr):
-                raise ConfigurationError(f"{mode}_model: expected a surrogate with a {attr!r} attribute")
-        spec = LangevinGroupSpec(
-            num_params,
-            mode=mode,
-            surrogate_num_inputs=getattr(surrogate, "num_inputs"),  # noqa: B009 (checked above, not typed on the base)
-            surrogate_num_outputs=getattr(surrogate, "num_outputs"),  # noqa: B009
-            surrogate_num_params=surrogate.num_params(),
+        for role, model in (("score_model", score_model), ("energy_model", energy_model)):
+            if model is not None and not isinstance(model, SurrogateModel):
+                raise PolymixTypeError(
+                    f"{role}: expected a polymix_jax SurrogateModel, received {type(model).__name__}"
+                )
+        spec = langevin_spec_for(  # the rules on score/energy surrogates, from polymix_core
+            check_positive_int("num_params", num_params),
+            score_model,
+            energy_model,
             num_particles=num_particles,
             num_diffusion_steps=num_diffusion_steps,
             step_size=step_size,
             init_std=init_std,
-            surrogate=getattr(surrogate, "spec", None),
+            kl_num_mc_samples=kl_num_mc_samples,
         )
         self._init_common(name, spec, prior)
         self.score_model, self.energy_model = score_model, energy_model
-        self.num_particles, self.num_diffusion_steps = spec.num_particles, spec.num_diffusion_steps
-        self.step_size, self.init_std = spec.step_size, spec.init_std
         self.surrogate_params = initial_raw(spec, key, f"LangevinGroup {name!r}")["surrogate_params"]
 
-    @property
-    def mode(self) -> str:
-        """``"score"`` or ``"energy"``."""
-        return str(self.spec.mode)
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: LangevinGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> LangevinGroup:
+        """The group of ``spec``, its score/energy surrogate built from ``spec.surrogate``.
+
+        Raises:
+            ConfigurationError: the spec records no surrogate spec.
+        """
+        from .._from_spec import build_surrogate
+
+        if spec.surrogate is None:
+            raise ConfigurationError(
+                f"spec.surrogate: expected the {spec.mode}_model's spec of {name!r}, received None"
+            )
+        return cls(
+            name,
+            spec.num_params,
+            prior=prior,
+            num_particles=spec.num_particles,
+            num_diffusion_steps=spec.num_diffusion_steps,
+            step_size=spec.step_size,
+            init_std=spec.init_std,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
+            key=key,
+            **{f"{spec.mode}_model": build_surrogate(spec.surrogate)},  # type: ignore[arg-type]
+        )
 
     def _check_particles(self, name: str, theta: Any) -> jax.Array:
         theta = as_float_array(name, theta)
@@ -200,7 +215,7 @@ class LangevinGroup(ParameterGroup):
         theta, _ = lax.scan(lambda t, x: (self._step(t, x), None), theta0, xi)
         return theta
 
-    def sample_parameters(self, num_samples: int | None = None, *, key: Any = None) -> jax.Array:
+    def sample_parameters(self, num_samples: int | None = None, *, key: PRNGKey | None = None) -> jax.Array:
         """Draw particles by running Langevin dynamics.
 
         Args:
@@ -224,7 +239,7 @@ class LangevinGroup(ParameterGroup):
         """``None``: the implicit posterior has no closed-form KL."""
         return None
 
-    def distribution_loss(self, *, key: Any = None) -> jax.Array:
+    def distribution_loss(self, *, key: PRNGKey | None = None) -> jax.Array:
         """Monte Carlo estimate of ``-E_q[log p(theta)]`` over ``num_particles`` fresh particles.
 
         Unlike torch, no particles are cached between calls: the dynamics run again with ``key``.

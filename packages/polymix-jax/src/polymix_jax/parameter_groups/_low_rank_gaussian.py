@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import LowRankGaussianGroupSpec
+from polymix_core import LowRankGaussianGroupSpec, SpecAttribute, defaults
 
 from .._kl import low_rank_logdet
+from .._validation import PRNGKey
 from ..priors import Prior
-from ._base import ParameterGroup, initial_raw
+from ._base import initial_raw
+from ._gaussian_family import GaussianFamily
 
 __all__ = ["LowRankGaussianGroup"]
 
 
-class LowRankGaussianGroup(ParameterGroup):
+class LowRankGaussianGroup(GaussianFamily):
     """Gaussian family with a low-rank plus diagonal covariance approximation.
 
     The covariance is ``U U^T + diag(D)`` with ``U = cov_factor (num_params, rank)`` and
@@ -50,10 +51,10 @@ class LowRankGaussianGroup(ParameterGroup):
     mean: jax.Array
     cov_factor: jax.Array
     raw_cov_diag: jax.Array
-    rank: int = eqx.field(static=True)
-    init_scale_diag: float = eqx.field(static=True)
-    init_scale_factor: float = eqx.field(static=True)
-    jitter: float = eqx.field(static=True)
+    rank = SpecAttribute[int]()
+    init_scale_diag = SpecAttribute[float]()
+    init_scale_factor = SpecAttribute[float]()
+    jitter = SpecAttribute[float]()
 
     def __init__(
         self,
@@ -62,11 +63,11 @@ class LowRankGaussianGroup(ParameterGroup):
         rank: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = 1e-1,
-        init_scale_factor: float = 1e-1,
-        jitter: float = 1e-6,
-        kl_num_mc_samples: int = 64,
-        key: Any = None,
+        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
+        init_scale_factor: float = defaults.INIT_SCALE_FACTOR,
+        jitter: float = defaults.JITTER,
+        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        key: PRNGKey | None = None,
     ):
         spec = LowRankGaussianGroupSpec(
             num_params,
@@ -77,10 +78,25 @@ class LowRankGaussianGroup(ParameterGroup):
             kl_num_mc_samples=kl_num_mc_samples,
         )
         self._init_common(name, spec, prior)
-        self.rank, self.jitter = spec.rank, spec.jitter
-        self.init_scale_diag, self.init_scale_factor = spec.init_scale_diag, spec.init_scale_factor
         raw = initial_raw(spec, key, f"LowRankGaussianGroup {name!r}")
         self.mean, self.cov_factor, self.raw_cov_diag = raw["mean"], raw["cov_factor"], raw["raw_cov_diag"]
+
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: LowRankGaussianGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> LowRankGaussianGroup:
+        """The group of ``spec``, with fresh initial values (drawn with ``key``)."""
+        return cls(
+            name,
+            spec.num_params,
+            spec.rank,
+            prior,
+            init_scale_diag=spec.init_scale_diag,
+            init_scale_factor=spec.init_scale_factor,
+            jitter=spec.jitter,
+            kl_num_mc_samples=spec.kl_num_mc_samples,
+            key=key,
+        )
 
     @property
     def cov_diag(self) -> jax.Array:

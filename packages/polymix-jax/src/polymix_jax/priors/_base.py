@@ -13,7 +13,7 @@ import numpy as np
 import numpyro.distributions as dist
 from polymix_core import PolymixTypeError, ShapeError
 
-from .._utils import default_float_dtype
+from .._validation import default_float_dtype
 
 __all__ = ["Prior", "GaussianForm", "event_size", "to_jax"]
 
@@ -69,6 +69,11 @@ class Prior(eqx.Module):
         >>> dist.sample(jax.random.key(0)).shape
         (3,)
     """
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Prior:
+        """The prior described by a ``polymix_core`` prior spec (built-in priors only)."""
+        raise PolymixTypeError(f"{cls.__name__}: a user-defined prior has no polymix_core spec to build from")
 
     @abc.abstractmethod
     def distribution(self, event_shape: Any, device: Any = None, dtype: Any = None) -> dist.Distribution:

@@ -7,9 +7,9 @@ from typing import Any
 
 import equinox as eqx
 import jax
-from polymix_core import check_input_shape, check_params_shape
+from polymix_core import PolymixTypeError, check_input_shape, check_params_shape
 
-from .._utils import as_float_array, float_dtype_of
+from .._validation import as_float_array, float_dtype_of
 
 __all__ = ["SurrogateModel", "prepare_inputs"]
 
@@ -59,6 +59,11 @@ class SurrogateModel(eqx.Module):
         >>> IdentitySurrogate()(jnp.ones((4, 1)), jnp.zeros((2, 0))).shape
         (2, 4, 1)
     """
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> SurrogateModel:
+        """The surrogate described by a ``polymix_core`` spec (built-in surrogates only)."""
+        raise PolymixTypeError(f"{cls.__name__}: a user-defined surrogate has no polymix_core spec to build from")
 
     def __call__(self, x: Any, params: Any) -> jax.Array:
         """Evaluate the surrogate; see ``forward``."""

@@ -8,7 +8,17 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from polymix_core import GatingSpec, MixtureSpec, MLPSpec, PCESpec, PolymixTypeError
+from polymix_core import (
+    ExpertInfo,
+    GatingSpec,
+    MixtureLayout,
+    MixtureSpec,
+    MLPSpec,
+    PCESpec,
+    PolymixTypeError,
+    SpecAttribute,
+    defaults,
+)
 
 from .._activations import resolve_activation
 from ._base import SurrogateModel, prepare_inputs
@@ -42,27 +52,27 @@ class GatingNetwork(SurrogateModel):
     """
 
     network: NeuralNetwork
-    num_inputs: int = eqx.field(static=True)
-    num_experts: int = eqx.field(static=True)
     spec: GatingSpec = eqx.field(static=True)
+    num_inputs = SpecAttribute[int]()
+    num_experts = SpecAttribute[int]()
+    num_outputs = SpecAttribute[int](doc="Same as ``num_experts``.")
 
     def __init__(
         self,
         num_inputs: int,
         num_experts: int,
-        width: int = 16,
-        depth: int = 1,
+        width: int = defaults.WIDTH,
+        depth: int = defaults.DEPTH,
         activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
     ):
-        name, _ = resolve_activation(activation)
+        _, name = resolve_activation(activation)
         self.spec = GatingSpec(num_inputs, num_experts, width, depth, name)  # validates, naming num_experts
         self.network = NeuralNetwork(num_inputs, num_experts, width, depth, activation)
-        self.num_inputs, self.num_experts = self.spec.num_inputs, self.spec.num_experts
 
-    @property
-    def num_outputs(self) -> int:
-        """Same as ``num_experts``."""
-        return self.num_experts
+    @classmethod
+    def from_spec(cls, spec: GatingSpec) -> GatingNetwork:
+        """The gating network of ``spec``."""
+        return cls(spec.num_inputs, spec.num_experts, spec.width, spec.depth, spec.activation)
 
     def num_params(self) -> int:
         """Parameter count of the underlying network."""
@@ -93,19 +103,12 @@ def _apply_expert(expert: SurrogateModel, x: jax.Array, params: jax.Array) -> ja
     return pce_apply(expert.spec, x, params)
 
 
-def _expert_batches(spec: MixtureSpec, experts: Sequence[SurrogateModel]) -> tuple[tuple[int, ...], ...]:
-    """``spec.expert_batches``, split further where experts hold different custom activations.
-
-    Two ``"custom"`` MLP specs compare equal although their callables differ, and only
-    experts with the same callable can share one batched call.
-    """
-    out: list[tuple[int, ...]] = []
-    for batch in spec.expert_batches:
-        groups: dict[Any, list[int]] = {}
-        for i in batch:
-            groups.setdefault(getattr(experts[i], "activation", None), []).append(i)
-        out.extend(tuple(g) for g in groups.values())
-    return tuple(out)
+def _batch_key(expert: SurrogateModel) -> Any:
+    """Identical specs share a batched call; ``"custom"`` activations only with the very same callable."""
+    spec = getattr(expert, "spec", None)
+    if isinstance(spec, MLPSpec) and spec.activation == "custom":
+        return (spec, getattr(expert, "activation", None))
+    return spec
 
 
 class MixtureOfExperts(SurrogateModel):
@@ -135,11 +138,8 @@ class MixtureOfExperts(SurrogateModel):
 
     experts: tuple[SurrogateModel, ...]
     gating_network: GatingNetwork
-    num_inputs: int = eqx.field(static=True)
-    num_outputs: int = eqx.field(static=True)
-    num_experts: int = eqx.field(static=True)
     spec: MixtureSpec = eqx.field(static=True)
-    _batches: tuple[tuple[int, ...], ...] = eqx.field(static=True)
+    _layout: MixtureLayout = eqx.field(static=True)
 
     def __init__(self, experts: Sequence[SurrogateModel], gating_network: GatingNetwork):
         experts = tuple(experts)
@@ -153,47 +153,82 @@ class MixtureOfExperts(SurrogateModel):
                 f"gating_network: expected a GatingNetwork, received {type(gating_network).__name__}"
             )
         expert_specs: tuple[MLPSpec | PCESpec, ...] = tuple(e.spec for e in experts)  # type: ignore[attr-defined]
+        # the checks on experts and gating network, and the layout, from polymix_core
+        layout = MixtureLayout.build(
+            [
+                ExpertInfo(s.num_inputs, s.num_outputs, s.num_params, _batch_key(e))
+                for s, e in zip(expert_specs, experts)
+            ],
+            gating_num_inputs=gating_network.num_inputs,
+            gating_num_experts=gating_network.num_experts,
+            gating_num_params=gating_network.num_params(),
+            gating_name="gating_network",
+        )
         self.spec = MixtureSpec(expert_specs, gating_network.spec)
         self.experts, self.gating_network = experts, gating_network
-        self.num_inputs, self.num_outputs = self.spec.num_inputs, self.spec.num_outputs
-        self.num_experts = self.spec.num_experts
-        self._batches = _expert_batches(self.spec, experts)
+        self._layout = layout
+
+    @classmethod
+    def from_spec(cls, spec: MixtureSpec) -> MixtureOfExperts:
+        """The mixture of ``spec``, its experts and gating network built from their specs."""
+        from .._from_spec import build_surrogate
+
+        gating = build_surrogate(spec.gating)
+        assert isinstance(gating, GatingNetwork)
+        return cls([build_surrogate(e) for e in spec.experts], gating)
+
+    @property
+    def num_inputs(self) -> int:
+        """Shared input width."""
+        return self._layout.num_inputs
+
+    @property
+    def num_outputs(self) -> int:
+        """Shared output width."""
+        return self._layout.num_outputs
+
+    @property
+    def num_experts(self) -> int:
+        """Number of experts."""
+        return self._layout.num_experts
 
     @property
     def param_slices(self) -> list[tuple[int, int]]:
         """``(start, stop)`` of every expert's block, then the gating block (pypolymix's attribute)."""
-        return [(s.start, s.stop) for s in self.spec.slices]
+        return [(s.start, s.stop) for s in self._layout.slices]
 
     def num_params(self) -> int:
         """Total number of scalar parameters across all experts and the gating network."""
-        return self.spec.num_params
+        return self._layout.num_params
 
     def _stacked(self, params: jax.Array, batch: tuple[int, ...]) -> jax.Array:
         """Parameter blocks of the experts in ``batch``: ``(num_samples, len(batch), expert_num_params)``."""
-        size = self.spec.experts[batch[0]].num_params
-        first = self.spec.slices[batch[0]].start
-        if batch == tuple(range(batch[0], batch[0] + len(batch))):
+        layout = self._layout
+        size = layout.slices[batch[0]].stop - layout.slices[batch[0]].start
+        first = layout.slices[batch[0]].start
+        if layout.is_contiguous(batch):
             # Adjacent identical experts are one contiguous block: a slice, no gather.
             block = params[:, first : first + len(batch) * size]  # (num_samples, len(batch) * size)
             return block.reshape(params.shape[0], len(batch), size)  # (num_samples, len(batch), size)
-        return params[:, self.spec.expert_param_index(batch)]  # (num_samples, len(batch), size)
+        return params[:, layout.expert_param_index(batch)]  # (num_samples, len(batch), size)
 
     def _expert_outputs(self, x: jax.Array, params: jax.Array) -> jax.Array:
         num_samples = params.shape[0]
         outs = []
-        for batch in self._batches:  # one iteration per distinct architecture, not per expert
+        batches = self._layout.batches
+        for batch in batches:  # one iteration per distinct architecture, not per expert
             stacked = self._stacked(params, batch)  # (num_samples, n_batch, size)
             flat = stacked.reshape(num_samples * len(batch), -1)  # (num_samples * n_batch, size)
             y = _apply_expert(self.experts[batch[0]], x, flat)  # (num_samples * n_batch, batch_size, num_outputs)
             outs.append(y.reshape(num_samples, len(batch), *y.shape[1:]))  # (s, n_batch, batch_size, num_outputs)
         y = outs[0] if len(outs) == 1 else jnp.concatenate(outs, axis=1)  # (s, num_experts, b, o), batch order
-        order = [i for batch in self._batches for i in batch]
+        order = [i for batch in batches for i in batch]
         if order != list(range(self.num_experts)):
             y = y[:, np.argsort(order)]  # back to expert order
         return y
 
     def _gating_weights(self, x: jax.Array, params: jax.Array) -> jax.Array:
-        sl = self.spec.slices[-1]
+        sl = self._layout.slices[-1]
         return self.gating_network._weights(x, params[:, sl.start : sl.stop])
 
     def get_expert_outputs(self, x: Any, params: Any) -> jax.Array:

@@ -8,7 +8,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import lax
-from polymix_core import MLPSpec
+from polymix_core import MLPSpec, SpecAttribute, defaults
 
 from .._activations import resolve_activation
 from ._base import SurrogateModel, prepare_inputs
@@ -143,26 +143,29 @@ class NeuralNetwork(SurrogateModel):
         (3, 5, 1)
     """
 
-    num_inputs: int = eqx.field(static=True)
-    num_outputs: int = eqx.field(static=True)
-    width: int = eqx.field(static=True)
-    depth: int = eqx.field(static=True)
     activation: Callable[[jax.Array], jax.Array] = eqx.field(static=True)
     spec: MLPSpec = eqx.field(static=True)
+    num_inputs = SpecAttribute[int]()
+    num_outputs = SpecAttribute[int]()
+    width = SpecAttribute[int]()
+    depth = SpecAttribute[int]()
 
     def __init__(
         self,
         num_inputs: int,
-        num_outputs: int = 1,
-        width: int = 16,
-        depth: int = 1,
+        num_outputs: int = defaults.NUM_OUTPUTS,
+        width: int = defaults.WIDTH,
+        depth: int = defaults.DEPTH,
         activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
     ):
-        name, fn = resolve_activation(activation)
+        fn, name = resolve_activation(activation)
         self.spec = MLPSpec(num_inputs, num_outputs, width, depth, name)
-        self.num_inputs, self.num_outputs = self.spec.num_inputs, self.spec.num_outputs
-        self.width, self.depth = self.spec.width, self.spec.depth
         self.activation = fn
+
+    @classmethod
+    def from_spec(cls, spec: MLPSpec) -> NeuralNetwork:
+        """The network of ``spec`` (its activation by name)."""
+        return cls(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, spec.activation)
 
     def num_params(self) -> int:
         """Return the number of scalar parameters implied by the architecture."""

@@ -7,7 +7,7 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from polymix_core import PCESpec, pce_basis
+from polymix_core import PCESpec, SpecAttribute, defaults, pce_basis
 
 from ._base import SurrogateModel, prepare_inputs
 
@@ -59,16 +59,26 @@ class PolynomialChaosExpansion(SurrogateModel):
         (5, 20, 1)
     """
 
-    num_inputs: int = eqx.field(static=True)
-    num_outputs: int = eqx.field(static=True)
-    degree: int = eqx.field(static=True)
-    q: float = eqx.field(static=True)
     spec: PCESpec = eqx.field(static=True)
+    num_inputs = SpecAttribute[int]()
+    num_outputs = SpecAttribute[int]()
+    degree = SpecAttribute[int]()
+    q = SpecAttribute[float]()
 
-    def __init__(self, num_inputs: int, num_outputs: int = 1, degree: int = 3, *, q: float = 1.0):
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = defaults.NUM_OUTPUTS,
+        degree: int = defaults.DEGREE,
+        *,
+        q: float = defaults.Q,
+    ):
         self.spec = PCESpec(num_inputs, num_outputs, degree, q)
-        self.q = self.spec.q
-        self.num_inputs, self.num_outputs, self.degree = self.spec.num_inputs, self.spec.num_outputs, self.spec.degree
+
+    @classmethod
+    def from_spec(cls, spec: PCESpec) -> PolynomialChaosExpansion:
+        """The expansion of ``spec``."""
+        return cls(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
 
     @property
     def num_terms(self) -> int:

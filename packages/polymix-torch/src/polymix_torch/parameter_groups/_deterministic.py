@@ -87,4 +87,4 @@ class DeterministicGroup(ParameterGroup):
 
     def distribution_loss(self) -> torch.Tensor:
         """Return the negative log prior density evaluated at the current point (a scalar)."""
-        return -self.prior_distribution().log_prob(self.params)
+        return -self.prior._log_prob(self.params)

@@ -118,6 +118,13 @@ class Prior(nn.Module, ABC):
         """The prior as ``N(mean, S S^T)`` for the closed-form KL, or ``None`` if it is not Gaussian."""
         return None
 
+    def _log_prob(self, theta: torch.Tensor) -> torch.Tensor:
+        """``log p(theta)`` for ``theta (..., num_params)`` without argument checks: ``(...)``.
+
+        Built-in priors evaluate it in closed form; the default builds the distribution.
+        """
+        return self.distribution(torch.Size([theta.shape[-1]]), theta.device, theta.dtype).log_prob(theta)
+
     def check_num_params(self, num_params: int) -> None:
         """Raise ``ShapeError`` unless the prior fits a block of ``num_params`` parameters.
 
@@ -132,5 +139,4 @@ class Prior(nn.Module, ABC):
         if theta.ndim != 2:
             raise ShapeError(f"theta: expected a 2-D tensor (n, num_params), received shape {tuple(theta.shape)}")
         self.check_num_params(int(theta.shape[1]))
-        dist = self.distribution(torch.Size([theta.shape[1]]), theta.device, theta.dtype)
-        return dist.log_prob(theta)
+        return self._log_prob(theta)

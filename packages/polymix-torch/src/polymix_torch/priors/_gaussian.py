@@ -45,14 +45,22 @@ class GaussianPrior(Prior):
             covariance_matrix: ``(num_params, num_params)`` symmetric positive-definite covariance.
             scale_tril: ``(num_params, num_params)`` lower-triangular factor with a positive diagonal.
         """
-        spec = GaussianPriorSpec(mean, covariance_matrix=covariance_matrix, scale_tril=scale_tril)  # validates
-        super().__init__()
-        self.register_buffer("_mean", as_buffer(mean), persistent=False)
+        if (covariance_matrix is None) == (scale_tril is None):  # the spec's message, before any conversion
+            GaussianPriorSpec(mean, covariance_matrix=covariance_matrix, scale_tril=scale_tril)
+        mean_buf = as_buffer(mean)
+        matrix = as_buffer(scale_tril if scale_tril is not None else covariance_matrix)
+        # the spec holds exactly the buffers' values, and validates them
         if scale_tril is not None:
-            self.register_buffer("_scale_tril", as_buffer(scale_tril), persistent=False)
+            spec = GaussianPriorSpec(mean_buf, scale_tril=matrix)
+        else:
+            spec = GaussianPriorSpec(mean_buf, covariance_matrix=matrix)
+        super().__init__()
+        self.register_buffer("_mean", mean_buf, persistent=False)
+        if scale_tril is not None:
+            self.register_buffer("_scale_tril", matrix, persistent=False)
             self._cov = None
         else:
-            self.register_buffer("_cov", as_buffer(covariance_matrix), persistent=False)
+            self.register_buffer("_cov", matrix, persistent=False)
             self._scale_tril = None
         self._factorise(spec)
 

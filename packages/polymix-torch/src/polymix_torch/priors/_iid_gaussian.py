@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Union
 
 import torch
@@ -11,6 +12,8 @@ from polymix_core import IIDGaussianPriorSpec, defaults
 from ._base import GaussianForm, Prior, as_buffer, broadcast_buffer, event_size, float64_tensor
 
 __all__ = ["IIDGaussianPrior"]
+
+_LOG_2PI = math.log(2.0 * math.pi)
 
 TensorOrFloat = Union[float, torch.Tensor]
 
@@ -37,11 +40,14 @@ class IIDGaussianPrior(Prior):
             mean: Scalar or ``(num_params,)`` mean.
             std: Scalar or ``(num_params,)`` positive standard deviation.
         """
-        spec = IIDGaussianPriorSpec(mean, std)  # validates: finite, std > 0; keeps float64 copies
+        mean_buf, std_buf = as_buffer(mean), as_buffer(std)
+        # the spec holds exactly the values the buffers hold (a float becomes a default-dtype tensor, as in
+        # pypolymix), so that a checkpoint records what the module computes with; it validates them too
+        spec = IIDGaussianPriorSpec(mean_buf, std_buf)
         super().__init__()
         self._spec = spec
-        self.register_buffer("_mean_buf", as_buffer(mean), persistent=False)
-        self.register_buffer("_std_buf", as_buffer(std), persistent=False)
+        self.register_buffer("_mean_buf", mean_buf, persistent=False)
+        self.register_buffer("_std_buf", std_buf, persistent=False)
 
     @classmethod
     def from_spec(cls, spec: IIDGaussianPriorSpec) -> IIDGaussianPrior:
@@ -70,12 +76,20 @@ class IIDGaussianPrior(Prior):
         )
 
     def gaussian_form(self, num_params: int, dtype: torch.dtype, device: Any) -> GaussianForm:
-        """``(mean (d,), std (d,), log det = 2 sum log std)``, the log-determinant summed in float64."""
+        """``(mean (d,), std (d,), log det = 2 sum log std)``; the logarithm of each std, never of a variance."""
         mean, std = self.parameters_for(num_params, device, dtype)
-        logdet = 2.0 * self._std_buf.to(device=device, dtype=torch.float64).log().sum()
-        if self._std_buf.ndim == 0:
-            logdet = logdet * num_params
-        return GaussianForm(mean, std, logdet.to(dtype))
+        log_std = self._std_buf.to(device=device, dtype=dtype).log()
+        logdet = (2.0 * num_params) * log_std if log_std.ndim == 0 else 2.0 * log_std.sum()
+        return GaussianForm(mean, std, logdet)
+
+    def _log_prob(self, theta: torch.Tensor) -> torch.Tensor:
+        """``log p(theta)`` for ``theta (..., num_params)`` in closed form: ``(...)``."""
+        d = theta.shape[-1]
+        mean, std = self.parameters_for(d, theta.device, theta.dtype)
+        log_std = self._std_buf.to(device=theta.device, dtype=theta.dtype).log()
+        z = (theta - mean) / std
+        log_norm = (d * log_std if log_std.ndim == 0 else log_std.sum()) + 0.5 * d * _LOG_2PI
+        return -0.5 * (z * z).sum(-1) - log_norm
 
     def distribution(
         self, event_shape: torch.Size, device: torch.device | None, dtype: torch.dtype | None

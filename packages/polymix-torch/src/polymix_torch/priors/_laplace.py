@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-import numpy as np
 import torch
 import torch.distributions as td
 from polymix_core import LaplacePriorSpec, defaults
@@ -37,11 +36,12 @@ class LaplacePrior(Prior):
             loc: Scalar or ``(num_params,)`` location.
             scale: Scalar or ``(num_params,)`` positive scale.
         """
-        spec = LaplacePriorSpec(loc, scale)  # validates: finite, scale > 0; keeps float64 copies
+        loc_buf, scale_buf = as_buffer(loc), as_buffer(scale)
+        spec = LaplacePriorSpec(loc_buf, scale_buf)  # exactly the buffers' values; validates them
         super().__init__()
         self._spec = spec
-        self.register_buffer("_loc", as_buffer(loc), persistent=False)
-        self.register_buffer("_scale", as_buffer(scale), persistent=False)
+        self.register_buffer("_loc", loc_buf, persistent=False)
+        self.register_buffer("_scale", scale_buf, persistent=False)
 
     @classmethod
     def from_spec(cls, spec: LaplacePriorSpec) -> LaplacePrior:
@@ -63,11 +63,10 @@ class LaplacePrior(Prior):
         self._spec.broadcast(num_params)
 
     def parameters_for(self, num_params: int, device: Any, dtype: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(loc, log(scale))``, each ``(num_params,)``; the logarithm taken in float64."""
-        _, scale = self._spec.broadcast(num_params)
+        """``(loc, log(scale))``, each ``(num_params,)``, in the requested dtype and device."""
         return (
             broadcast_buffer("loc", self._loc, num_params, device, dtype),
-            torch.as_tensor(np.log(scale), dtype=dtype, device=device),
+            broadcast_buffer("scale", self._scale, num_params, device, dtype).log(),
         )
 
     def distribution(

@@ -6,14 +6,16 @@ so it runs at trace time and never inspects traced values.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from polymix_core import PolymixTypeError, PolymixValueError, check_memory, model_arrays
+from typing_extensions import TypeAlias
 
 __all__ = [
+    "PRNGKey",
     "default_float_dtype",
     "float_dtype_of",
     "as_float_array",
@@ -21,6 +23,11 @@ __all__ = [
     "split_keys",
     "check_model_memory",
 ]
+
+
+#: A jax PRNG key: ``jax.random.key(seed)`` (a typed key array of shape ``()``), or a legacy raw key
+#: (``jax.random.PRNGKey(seed)``, ``uint32`` of the default implementation's shape). ``check_key`` checks it.
+PRNGKey: TypeAlias = Union[jax.Array, np.ndarray]
 
 
 def default_float_dtype() -> np.dtype:
@@ -96,7 +103,7 @@ def _key_problem(key: Any) -> str | None:
     return f"received {type(key).__name__} with dtype {dtype} and shape {shape}"
 
 
-def check_key(key: Any, purpose: str) -> Any:
+def check_key(key: Any, purpose: str) -> PRNGKey:
     """Return ``key`` if it is a jax PRNG key, else raise a message that says why one is needed.
 
     Args:
@@ -125,7 +132,7 @@ def check_key(key: Any, purpose: str) -> Any:
     return key
 
 
-def split_keys(key: Any, num: int) -> list[Any]:
+def split_keys(key: PRNGKey | None, num: int) -> list[PRNGKey | None]:
     """``num`` independent keys from ``key``, or ``num`` times ``None`` when ``key`` is ``None``.
 
     A missing key is passed on so that only the consumer that really needs randomness raises.

@@ -8,7 +8,6 @@ so the first forward computes what pypolymix computed.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -29,12 +28,10 @@ DIR = Path(_DIR)
 EXPECTED = dict(np.load(DIR / "expected.npz"))
 META = json.loads(EXPECTED["__meta__"].tobytes().decode("utf-8"))
 
-_spec = importlib.util.spec_from_file_location("polymix_parity_cases_pickles", Path(__file__).with_name("cases.py"))
-assert _spec is not None and _spec.loader is not None
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+import cases  # noqa: E402 - the parity table, on sys.path via conftest.py
 
 SEED = 4321
+MODELS = sorted(cases.build_models(pypolymix.surrogate_models, pypolymix.parameter_groups, pypolymix.StochasticModel))
 TOL = {"rtol": 1e-10, "atol": 1e-12}
 
 
@@ -53,7 +50,8 @@ def test_every_recorded_module_is_tested() -> None:
     names = set(META["names"])
     assert {f"surrogate.{n}" for n in cases.SURROGATES} <= names
     assert {f"group.{n}" for n in cases.GROUPS} <= names
-    assert len(names) == len(cases.SURROGATES) + len(cases.GROUPS) + 3
+    assert {f"model.{n}" for n in MODELS} <= names
+    assert len(names) == len(cases.SURROGATES) + len(cases.GROUPS) + len(MODELS)
 
 
 @pytest.mark.parametrize("name", sorted(cases.SURROGATES))
@@ -82,7 +80,7 @@ def test_pickled_group_samples_and_losses_as_pypolymix(name: str) -> None:
     assert group.spec.num_params == group.num_params
 
 
-@pytest.mark.parametrize("name", ["model_moe", "model_nn", "model_pce"])
+@pytest.mark.parametrize("name", MODELS)
 def test_pickled_model_forward_as_pypolymix(name: str) -> None:
     """A whole pickled ``StochasticModel`` gives pypolymix's seeded forward."""
     model = _load(f"model.{name}")

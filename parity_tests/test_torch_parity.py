@@ -12,7 +12,6 @@ of it. Full models of every surrogate kind predict the same in float32 and float
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -30,17 +29,14 @@ _PATH = os.environ.get("POLYMIX_PARITY_BASELINE")
 if not _PATH:
     pytest.fail(
         "POLYMIX_PARITY_BASELINE is not set: record a baseline with the original pypolymix "
-        "(`nox -s parity`, or `python packages/polymix-torch/parity/record_baseline.py OUT.npz` in its own "
+        "(`nox -s parity`, or `python parity_tests/record_baseline.py OUT.npz` in its own "
         "virtualenv) and point the variable at the .npz",
         pytrace=False,
     )
 if not Path(_PATH).is_file():
     pytest.fail(f"POLYMIX_PARITY_BASELINE={_PATH!r} is not a file", pytrace=False)
 
-_spec = importlib.util.spec_from_file_location("polymix_parity_cases", Path(__file__).with_name("cases.py"))
-assert _spec is not None and _spec.loader is not None
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+import cases  # noqa: E402 - the parity table, on sys.path via conftest.py
 
 BASE = dict(np.load(_PATH))
 META = json.loads(BASE["__cases__"].tobytes().decode("utf-8"))

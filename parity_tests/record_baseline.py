@@ -3,7 +3,7 @@
 Run it in an environment with the ORIGINAL pypolymix (never next to polymix-torch,
 whose drop-in shares the import name)::
 
-    python packages/polymix-torch/parity/record_baseline.py OUT.npz
+    python parity_tests/record_baseline.py OUT.npz
 
 It writes one ``.npz``: per surrogate the inputs, flat parameters, forward outputs
 (mixtures also expert outputs and gating weights) and ``state_dict``; per group the

@@ -13,7 +13,6 @@ estimate within 5 standard errors of its 200-seed mean). Running in the parity s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
@@ -31,10 +30,7 @@ _PATH = os.environ.get("POLYMIX_PARITY_BASELINE")
 if not _PATH or not Path(_PATH).is_file():
     pytest.fail("POLYMIX_PARITY_BASELINE must name the baseline .npz (see test_parity.py)", pytrace=False)
 
-_spec = importlib.util.spec_from_file_location("polymix_parity_cases_jax", Path(__file__).with_name("cases.py"))
-assert _spec is not None and _spec.loader is not None
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+import cases  # noqa: E402 - the parity table, on sys.path via conftest.py
 
 BASE = dict(np.load(_PATH))
 META = json.loads(BASE["__cases__"].tobytes().decode("utf-8"))

@@ -2,7 +2,7 @@
 
 Run it in an environment with the ORIGINAL pypolymix, as ``record_baseline.py``::
 
-    python packages/polymix-torch/parity/record_pickles.py OUT_DIR
+    python parity_tests/record_pickles.py OUT_DIR
 
 It writes ``OUT_DIR/{name}.pt`` (the pickled module: every surrogate and group of the parity
 table and the full models) and ``OUT_DIR/expected.npz`` with, per module, a forward on fixed
