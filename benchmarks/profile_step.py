@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _procs import runner_env
+from harness.procs import RUNNERS_DIR, runner_argv, runner_env
 from workloads import select
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -38,12 +38,12 @@ def main() -> int:
     job.write_text(json.dumps(w.job()))
     x, y = w.data()
     np.savez(data, x=x, y=y)
-    python = args.baseline_python or str(
-        Path(os.environ.get("POLYMIX_NOX_ROOT", BENCH_DIR.parent / ".nox")) / "_bench_pypolymix" / "bin" / "python"
-    )
+    work_root = Path(os.environ.get("POLYMIX_NOX_ROOT", BENCH_DIR.parent / ".nox"))
+    python = os.path.abspath(args.baseline_python or work_root / "_bench_pypolymix" / "bin" / "python")
     interpreter = python if args.column == "pypolymix" else sys.executable
-    cmd = [interpreter, "_profile_inner.py", args.column, str(job), str(data), "--rows", str(args.rows)]
-    return subprocess.run(cmd, cwd=BENCH_DIR, env=runner_env(1)).returncode
+    cmd = runner_argv(interpreter, "_profile_inner.py", args.column, str(job), str(data), "--rows", str(args.rows))
+    env = runner_env(1, isolated=args.column == "pypolymix")
+    return subprocess.run(cmd, cwd=RUNNERS_DIR, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -22,13 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _baseline_env import baseline_python
-from _bench import Column, Settings, run_probe, run_workload
-from _chart import write_chart
-from _load import CpuMeter
-from _report import render
-from _summary import column_metas, settings_dict, summarise_workload
-from _targets import evaluate
+from harness.baseline_env import baseline_python
+from harness.load import CpuMeter
+from harness.procs import runner_argv
+from harness.rounds import Column, Settings, run_probe, run_workload
+from report.chart import write_chart
+from report.markdown import render
+from report.summary import column_metas, settings_dict, summarise_workload
+from report.targets import evaluate
 from workloads import select
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -41,12 +42,14 @@ COLUMN_IDS = ("pypolymix", "torch", "torch_compile", "jax")
 def _columns(ids: list[str], baseline: Path | None) -> list[Column]:
     py = sys.executable
     table = {
-        "pypolymix": lambda: Column("pypolymix", "pypolymix 0.1.9 (baseline)", (str(baseline), "runner_pypolymix.py")),
-        "torch": lambda: Column("torch", "polymix-torch (eager)", (py, "runner_torch.py")),
-        "torch_compile": lambda: Column(
-            "torch_compile", "polymix-torch (torch.compile)", (py, "runner_torch.py", "--compile")
+        "pypolymix": lambda: Column(
+            "pypolymix", "pypolymix 0.1.9 (baseline)", runner_argv(str(baseline), "runner_pypolymix.py"), isolated=True
         ),
-        "jax": lambda: Column("jax", "polymix-jax (jit)", (py, "runner_jax.py")),
+        "torch": lambda: Column("torch", "polymix-torch (eager)", runner_argv(py, "runner_torch.py")),
+        "torch_compile": lambda: Column(
+            "torch_compile", "polymix-torch (torch.compile)", runner_argv(py, "runner_torch.py", "--compile")
+        ),
+        "jax": lambda: Column("jax", "polymix-jax (jit)", runner_argv(py, "runner_jax.py")),
     }
     return [table[i]() for i in COLUMN_IDS if i in ids]
 
@@ -101,7 +104,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="threads of every runner (default 1, see README)")
     p.add_argument("--baseline-python", type=Path, help="use this interpreter (with pypolymix 0.1.9) as the baseline")
     p.add_argument("--out", type=Path, help="output stem (default reports/latest, or reports/_scratch/quick|partial)")
-    p.add_argument("--render", type=Path, help="only re-render the Markdown and PNG of an existing results JSON")
+    p.add_argument("--render", type=Path, help="only re-render .md and .png of a results JSON (next to it, or --out)")
     return p.parse_args(argv)
 
 
@@ -119,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.render:
         results = json.loads(args.render.read_text())
-        _write(results, args.render.with_suffix(""))
+        _write(results, args.out or args.render.with_suffix(""))
         return 0
     names = [n for item in (args.workloads or []) for n in item.split(",") if n]
     workloads = select(names)
@@ -142,13 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     baseline = None
     if "pypolymix" in col_ids:
         work_root = Path(os.environ.get("POLYMIX_NOX_ROOT", REPO_ROOT / ".nox"))
-        baseline = args.baseline_python or baseline_python(work_root, REPO_ROOT)
+        baseline = args.baseline_python.absolute() if args.baseline_python else baseline_python(work_root, REPO_ROOT)
     columns = _columns(col_ids, baseline)
     print(f"columns: {', '.join(c.id for c in columns)}; workloads: {', '.join(w.name for w in workloads)}", flush=True)
 
     probe_cols = {
-        "torch": Column("probe", "", (sys.executable, "runner_torch.py")),
-        "jax": Column("probe", "", (sys.executable, "runner_jax.py")),
+        "torch": Column("probe", "", runner_argv(sys.executable, "runner_torch.py")),
+        "jax": Column("probe", "", runner_argv(sys.executable, "runner_jax.py")),
     }
     probes = {f"{k} (start)": run_probe(c, settings, scratch, f"{k}-start") for k, c in probe_cols.items()}
     print(f"matmul probe: {_peak(probes)['summary']}", flush=True)

@@ -1,4 +1,4 @@
-"""The benchmark workloads of issue 6, each described without any backend.
+"""The benchmark workloads, each described without any backend.
 
 A workload is a ``polymix_core.ModelSpec`` (surrogate spec plus ordered parameter groups),
 the number of training points and Monte Carlo draws, a fixed-seed data generator, and the
@@ -46,7 +46,7 @@ class Workload:
         num_points: Training points ``batch_size``.
         num_samples: Parameter draws per forward pass (training and predictive).
         learning_rate: Adam step size.
-        baseline_patches: Names from ``_pypolymix_patches`` the baseline needs to run at all.
+        baseline_patches: Names from ``runners/_pypolymix_patches.py`` the baseline needs to run at all.
         note: Said next to the workload in the report.
     """
 
@@ -199,7 +199,7 @@ def _langevin() -> Workload:
     return Workload("langevin", title, "langevin", _single("coeffs", pce, group), 200, 32)
 
 
-#: The table of issue 6, in report order.
+#: The benchmark workloads, in report order.
 WORKLOADS: tuple[Workload, ...] = (
     _quickstart(),
     _pce("pce_6d4", 6, 4),

@@ -1,4 +1,4 @@
-"""The public surface: every seed name, argument and default, the contract's additions, __all__."""
+"""The public surface: every pypolymix 0.1.9 name, argument and default, the contract's additions, __all__."""
 
 from __future__ import annotations
 

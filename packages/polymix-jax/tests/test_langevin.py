@@ -1,4 +1,4 @@
-"""LangevinGroup: the seed's update rule against the reference, score and energy modes."""
+"""LangevinGroup: pypolymix 0.1.9's update rule against the reference, score and energy modes."""
 
 from __future__ import annotations
 

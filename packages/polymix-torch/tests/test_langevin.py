@@ -1,4 +1,4 @@
-"""LangevinGroup: the seed's update rule, public trajectory and score, loss semantics."""
+"""LangevinGroup: pypolymix 0.1.9's update rule, public trajectory and score, loss semantics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every exported name exists; the drop-in re-exports the same objects; the seed's signatures hold."""
+"""Every exported name exists; the drop-in re-exports the same objects; pypolymix 0.1.9's signatures hold."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import defaults as defaults
+from ._builders import backend_class as backend_class
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
     CheckpointLimits as CheckpointLimits,
@@ -36,6 +37,7 @@ from ._errors import (
     check_positive_int as check_positive_int,
 )
 from ._group_specs import (
+    GROUP_CLASSES as GROUP_CLASSES,
     CustomGroupSpec as CustomGroupSpec,
     DeterministicGroupSpec as DeterministicGroupSpec,
     GaussianGroupSpec as GaussianGroupSpec,
@@ -63,11 +65,13 @@ from ._legendre import (
     pce_basis as pce_basis,
 )
 from ._prior_specs import (
+    PRIOR_CLASSES as PRIOR_CLASSES,
     GaussianPriorSpec as GaussianPriorSpec,
     IIDGaussianPriorSpec as IIDGaussianPriorSpec,
     LaplacePriorSpec as LaplacePriorSpec,
     PriorSpec as PriorSpec,
     as_float_array as as_float_array,
+    class_name_for as class_name_for,
     prior_spec_from_dict as prior_spec_from_dict,
 )
 from ._protocol import FEATURES as FEATURES, BackendAdapter as BackendAdapter
@@ -82,6 +86,7 @@ from ._resources import (
 from ._spec_views import SpecAttribute as SpecAttribute
 from ._surrogate_specs import (
     ACTIVATIONS as ACTIVATIONS,
+    SURROGATE_CLASSES as SURROGATE_CLASSES,
     ExpertInfo as ExpertInfo,
     GatingSpec as GatingSpec,
     MixtureLayout as MixtureLayout,
@@ -116,6 +121,9 @@ __all__ = [
     "ACTIVATIONS",
     "CHECKPOINT_FORMAT",
     "FEATURES",
+    "GROUP_CLASSES",
+    "PRIOR_CLASSES",
+    "SURROGATE_CLASSES",
     "BackendAdapter",
     "CheckpointError",
     "CheckpointLimits",
@@ -151,6 +159,7 @@ __all__ = [
     "SpecAttribute",
     "SurrogateSpec",
     "as_float_array",
+    "backend_class",
     "available_memory_bytes",
     "basis_gather_indices",
     "check_group_total",
@@ -162,6 +171,7 @@ __all__ = [
     "check_positive_float",
     "check_positive_int",
     "check_raw_arrays",
+    "class_name_for",
     "defaults",
     "forward_arrays",
     "group_spec_from_dict",

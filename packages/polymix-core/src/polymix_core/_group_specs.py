@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, Mapping, NamedTuple, Union
+from typing import Any, ClassVar, Literal, Mapping, NamedTuple, Union
 
 import numpy as np
 
@@ -30,6 +30,7 @@ __all__ = [
     "LangevinGroupSpec",
     "CustomGroupSpec",
     "GroupSpec",
+    "GROUP_CLASSES",
     "tril_indices",
     "check_group_total",
     "check_raw_arrays",
@@ -68,6 +69,18 @@ class _BaseGroupSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (``group_spec_from_dict`` inverts it)."""
         return {"family": self.family, **dataclasses.asdict(self)}  # type: ignore[attr-defined]
+
+    #: Fields that are not constructor arguments of the backends' groups.
+    _NOT_ARGUMENTS: ClassVar[tuple[str, ...]] = ("num_params",)
+
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this group in any backend: ``Group(name, num_params, prior, **these)``.
+
+        Example:
+            >>> LowRankGaussianGroupSpec(4, rank=2).init_kwargs()["rank"]
+            2
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in self._NOT_ARGUMENTS}
 
 
 @dataclass(frozen=True)
@@ -269,6 +282,15 @@ class LangevinGroupSpec(_BaseGroupSpec):
     #: Spec of the score/energy surrogate (``None`` when it is a user class without one).
     surrogate: Any = field(default=None, kw_only=True)
     family = "langevin"
+    # the surrogate is an object (score_model= or energy_model=), not these numbers
+    _NOT_ARGUMENTS = (
+        "num_params",
+        "mode",
+        "surrogate",
+        "surrogate_num_inputs",
+        "surrogate_num_outputs",
+        "surrogate_num_params",
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description, the surrogate spec included."""
@@ -434,6 +456,16 @@ def langevin_spec_for(num_params: int, score_model: Any, energy_model: Any, **kw
     )
 
 
+#: The class of every backend that a group spec describes (each backend's ``parameter_groups``).
+GROUP_CLASSES: dict[type, str] = {
+    DeterministicGroupSpec: "DeterministicGroup",
+    IIDGaussianGroupSpec: "IIDGaussianGroup",
+    GaussianGroupSpec: "GaussianGroup",
+    LowRankGaussianGroupSpec: "LowRankGaussianGroup",
+    LangevinGroupSpec: "LangevinGroup",
+}
+
+
 def check_group_total(group_names: list[str], group_sizes: list[int], surrogate_num_params: int) -> None:
     """Raise unless the groups' sizes add up to the surrogate's parameter count.
 
@@ -453,16 +485,7 @@ def check_group_total(group_names: list[str], group_sizes: list[int], surrogate_
         )
 
 
-_FAMILIES = {
-    cls.family: cls  # type: ignore[attr-defined]
-    for cls in (
-        DeterministicGroupSpec,
-        IIDGaussianGroupSpec,
-        GaussianGroupSpec,
-        LowRankGaussianGroupSpec,
-        LangevinGroupSpec,
-    )
-}
+_FAMILIES = {cls.family: cls for cls in GROUP_CLASSES}  # type: ignore[attr-defined]
 
 
 def group_spec_from_dict(d: dict[str, Any]) -> GroupSpec:

@@ -13,13 +13,15 @@ from typing import Any, Union
 import numpy as np
 
 from . import defaults
-from ._errors import ConfigurationError, ShapeError
+from ._errors import ConfigurationError, PolymixTypeError, ShapeError
 
 __all__ = [
     "IIDGaussianPriorSpec",
     "GaussianPriorSpec",
     "LaplacePriorSpec",
     "PriorSpec",
+    "PRIOR_CLASSES",
+    "class_name_for",
     "as_float_array",
     "prior_spec_from_dict",
 ]
@@ -75,6 +77,10 @@ class IIDGaussianPriorSpec:
         """JSON-ready description."""
         return {"kind": self.kind, "mean": self.mean.tolist(), "std": self.std.tolist()}
 
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this prior in any backend (float64 arrays)."""
+        return {"mean": self.mean, "std": self.std}
+
     def broadcast(self, num_params: int) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, std)`` each ``(num_params,)``."""
         return _broadcast("mean", self.mean, num_params), _broadcast("std", self.std, num_params)
@@ -100,6 +106,10 @@ class LaplacePriorSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""
         return {"kind": self.kind, "loc": self.loc.tolist(), "scale": self.scale.tolist()}
+
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this prior in any backend (float64 arrays)."""
+        return {"loc": self.loc, "scale": self.scale}
 
     def broadcast(self, num_params: int) -> tuple[np.ndarray, np.ndarray]:
         """``(loc, scale)`` each ``(num_params,)``."""
@@ -164,6 +174,10 @@ class GaussianPriorSpec:
             "scale_tril": None if self.scale_tril is None else self.scale_tril.tolist(),
         }
 
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this prior in any backend (float64 arrays)."""
+        return {"mean": self.mean, "covariance_matrix": self.covariance_matrix, "scale_tril": self.scale_tril}
+
     @property
     def num_params(self) -> int:
         """Dimension of the prior."""
@@ -194,6 +208,30 @@ class GaussianPriorSpec:
 
 
 PriorSpec = Union[IIDGaussianPriorSpec, GaussianPriorSpec, LaplacePriorSpec]
+
+#: The class of every backend that a prior spec describes (each backend's ``priors``).
+PRIOR_CLASSES: dict[type, str] = {
+    IIDGaussianPriorSpec: "IIDGaussianPrior",
+    GaussianPriorSpec: "GaussianPrior",
+    LaplacePriorSpec: "LaplacePrior",
+}
+
+
+def class_name_for(spec: Any, table: dict[type, str], what: str) -> str:
+    """The backend class name for ``spec`` in one of the ``*_CLASSES`` tables.
+
+    Raises:
+        PolymixTypeError: ``spec`` is not one of the table's spec types.
+
+    Example:
+        >>> class_name_for(LaplacePriorSpec(), PRIOR_CLASSES, "a prior spec")
+        'LaplacePrior'
+    """
+    name = table.get(type(spec))
+    if name is None:
+        expected = ", ".join(t.__name__ for t in table)
+        raise PolymixTypeError(f"spec: expected {what} ({expected}), received {type(spec).__name__}")
+    return name
 
 
 def prior_spec_from_dict(d: dict[str, Any]) -> PriorSpec:

@@ -22,6 +22,7 @@ class SpecAttribute(Generic[T]):
     Args:
         field: The spec's field (default: the attribute's own name).
         doc: The attribute's documentation.
+        source: The attribute holding the spec (default ``"spec"``; e.g. a mixture's ``"_layout"``).
 
     Example:
         >>> from polymix_core import MLPSpec
@@ -37,9 +38,10 @@ class SpecAttribute(Generic[T]):
         polymix_core._errors.PolymixTypeError: num_inputs: read-only, a view of Net.spec.num_inputs; build a new ...
     """
 
-    def __init__(self, field: str | None = None, doc: str | None = None) -> None:
+    def __init__(self, field: str | None = None, doc: str | None = None, *, source: str = "spec") -> None:
         self.field = field
         self.name = field or ""
+        self.source = source
         self.__doc__ = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -58,7 +60,7 @@ class SpecAttribute(Generic[T]):
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        return getattr(obj.spec, self.field or self.name)
+        return getattr(getattr(obj, self.source), self.field or self.name)
 
     def __set__(self, obj: Any, value: Any) -> None:
         cls = type(obj).__name__

@@ -30,6 +30,7 @@ __all__ = [
     "MixtureLayout",
     "ExpertInfo",
     "SurrogateSpec",
+    "SURROGATE_CLASSES",
     "surrogate_spec_from_dict",
 ]
 
@@ -45,6 +46,10 @@ class ParamSlice(NamedTuple):
     start: int
     stop: int
     shape: tuple[int, ...]
+
+
+def _fields(spec: Any) -> dict[str, Any]:
+    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
 
 
 def _tile(named_shapes: Sequence[tuple[str, tuple[int, ...]]], offset: int = 0) -> tuple[ParamSlice, ...]:
@@ -116,6 +121,10 @@ class MLPSpec:
         """JSON-ready description (``surrogate_spec_from_dict`` inverts it)."""
         return {"kind": "mlp", **dataclasses.asdict(self)}
 
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this network in any backend (the activation by name)."""
+        return _fields(self)
+
 
 @dataclass(frozen=True)
 class PCESpec:
@@ -186,6 +195,10 @@ class PCESpec:
         """JSON-ready description."""
         return {"kind": "pce", **dataclasses.asdict(self)}
 
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this expansion in any backend."""
+        return _fields(self)
+
 
 @dataclass(frozen=True)
 class GatingSpec:
@@ -233,6 +246,10 @@ class GatingSpec:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""
         return {"kind": "gating", **dataclasses.asdict(self)}
+
+    def init_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this gating network in any backend."""
+        return _fields(self)
 
 
 class ExpertInfo(NamedTuple):
@@ -422,6 +439,14 @@ class MixtureSpec:
 
 
 SurrogateSpec = Union[MLPSpec, PCESpec, GatingSpec, MixtureSpec]
+
+#: The class of every backend that a surrogate spec describes (each backend's ``surrogate_models``).
+SURROGATE_CLASSES: dict[type, str] = {
+    MLPSpec: "NeuralNetwork",
+    PCESpec: "PolynomialChaosExpansion",
+    GatingSpec: "GatingNetwork",
+    MixtureSpec: "MixtureOfExperts",
+}
 
 
 def surrogate_spec_from_dict(d: dict[str, Any]) -> SurrogateSpec:

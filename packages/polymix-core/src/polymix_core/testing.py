@@ -12,6 +12,10 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import subprocess
+import sys
+import textwrap
+import time
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -29,7 +33,17 @@ from ._group_specs import (
 from ._prior_specs import GaussianPriorSpec, LaplacePriorSpec
 from ._surrogate_specs import GatingSpec, MixtureSpec, MLPSpec, PCESpec
 
-__all__ = ["HostileFile", "valid_model_specs", "hostile_checkpoints", "npz_bytes", "npy_bytes"]
+__all__ = [
+    "HostileFile",
+    "MUST_REJECT",
+    "valid_model_specs",
+    "hostile_checkpoints",
+    "load_all",
+    "assert_hostile_files_handled",
+    "memory_growth_kib",
+    "npz_bytes",
+    "npy_bytes",
+]
 
 
 class HostileFile(NamedTuple):
@@ -284,3 +298,81 @@ def load_all(files: list[HostileFile], load: Callable[[Path], Any]) -> list[tupl
         except Exception as err:  # noqa: BLE001 - the caller asserts on the class
             outcomes.append((f.label, type(err).__name__))
     return outcomes
+
+
+#: Labels (prefixes) of corpus files that no reader may accept.
+MUST_REJECT = (
+    "truncate",
+    "deflated",
+    "extra-deflated-member",
+    "missing-",
+    "huge-",
+    "deep-",
+    "wide-mlp",
+    "json:",
+    "pickle",
+    "torch-save",
+    "keras",
+    "npy",
+    "hdf5",
+    "empty",
+    "random",
+)
+
+
+def assert_hostile_files_handled(load: Callable[[Path], Any], directory: str | Path, *, seconds: float = 1.0) -> None:
+    """Run ``load`` on the hostile corpus: every file loads or raises a ``PolymixError``, each within ``seconds``.
+
+    Files labelled ``valid:*`` must load; files whose label starts with one of ``MUST_REJECT`` (and
+    arrays of a non-float dtype) must raise ``CheckpointError``. The first valid file is loaded once
+    before the clock starts, so a framework's one-time start-up is not counted.
+
+    Raises:
+        AssertionError: naming the first file that breaks a rule.
+    """
+    from ._errors import CheckpointError, PolymixError
+
+    files = hostile_checkpoints(directory)
+    load(files[0].path)
+    for f in files:
+        start = time.perf_counter()
+        try:
+            load(f.path)
+            outcome: type[BaseException] | None = None
+        except PolymixError as err:
+            outcome = type(err)
+        elapsed = time.perf_counter() - start
+        if elapsed > seconds:
+            raise AssertionError(f"{f.label}: took {elapsed:.2f} s (limit {seconds} s)")
+        must_reject = f.label.startswith(MUST_REJECT) or (f.label.startswith("dtype:") and "<f8" not in f.label)
+        if must_reject and (outcome is None or not issubclass(outcome, CheckpointError)):
+            raise AssertionError(f"{f.label}: expected CheckpointError, received {outcome}")
+        if f.label.startswith("valid:") and outcome is not None:
+            raise AssertionError(f"{f.label}: expected to load, received {outcome.__name__}")
+
+
+def memory_growth_kib(loader: str, directory: str | Path) -> int:
+    """RSS high-water growth (KiB) of a fresh process that loads the whole hostile corpus with ``loader``.
+
+    Args:
+        loader: ``"module:function"``, e.g. ``"polymix_torch:load_checkpoint"``.
+        directory: Where to write the corpus.
+
+    Returns:
+        The growth of ``ru_maxrss`` over the corpus, after the framework's start-up and one valid load.
+    """
+    module, function = loader.split(":")
+    script = textwrap.dedent(
+        f"""
+        import resource
+        from {module} import {function} as load
+        from polymix_core.testing import hostile_checkpoints, load_all
+        files = hostile_checkpoints({str(directory)!r})
+        load(files[0].path)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        load_all(files, load)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    return int(out.stdout.strip().splitlines()[-1])

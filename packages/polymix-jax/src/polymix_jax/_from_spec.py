@@ -1,77 +1,39 @@
-"""Builders: native polymix-jax objects from polymix_core specs (checkpoints, conformance)."""
+"""Builders: native polymix-jax objects from polymix_core specs (checkpoints, conformance).
+
+Which class a spec type describes is written once, in ``polymix_core`` (``SURROGATE_CLASSES``,
+``PRIOR_CLASSES``, ``GROUP_CLASSES``); the classes build themselves (``from_spec``).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypeVar
+from typing import Any, Mapping
 
 import jax
 from polymix_core import (
-    DeterministicGroupSpec,
-    GatingSpec,
-    GaussianGroupSpec,
-    GaussianPriorSpec,
+    GROUP_CLASSES,
+    PRIOR_CLASSES,
+    SURROGATE_CLASSES,
     GroupEntry,
-    IIDGaussianGroupSpec,
-    IIDGaussianPriorSpec,
-    LangevinGroupSpec,
-    LaplacePriorSpec,
-    LowRankGaussianGroupSpec,
-    MixtureSpec,
-    MLPSpec,
     ModelSpec,
-    PCESpec,
     PolymixTypeError,
     PriorSpec,
     SurrogateSpec,
+    backend_class,
     check_raw_arrays,
 )
 
+from . import parameter_groups, priors, surrogate_models
 from ._stochastic_model import StochasticModel
 from ._validation import PRNGKey
-from .parameter_groups import (
-    DeterministicGroup,
-    GaussianGroup,
-    IIDGaussianGroup,
-    LangevinGroup,
-    LowRankGaussianGroup,
-    ParameterGroup,
-)
-from .priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
-from .surrogate_models import GatingNetwork, MixtureOfExperts, NeuralNetwork, PolynomialChaosExpansion, SurrogateModel
+from .parameter_groups import ParameterGroup
+from .priors import IIDGaussianPrior, Prior
+from .surrogate_models import SurrogateModel
 
 __all__ = ["build_surrogate", "build_prior", "build_group", "build_model"]
 
-_SURROGATES: dict[type, Any] = {
-    MLPSpec: NeuralNetwork,
-    PCESpec: PolynomialChaosExpansion,
-    GatingSpec: GatingNetwork,
-    MixtureSpec: MixtureOfExperts,
-}
-_PRIORS: dict[type, Any] = {
-    IIDGaussianPriorSpec: IIDGaussianPrior,
-    GaussianPriorSpec: GaussianPrior,
-    LaplacePriorSpec: LaplacePrior,
-}
-_GROUPS: dict[type, Any] = {
-    DeterministicGroupSpec: DeterministicGroup,
-    IIDGaussianGroupSpec: IIDGaussianGroup,
-    GaussianGroupSpec: GaussianGroup,
-    LowRankGaussianGroupSpec: LowRankGaussianGroup,
-    LangevinGroupSpec: LangevinGroup,
-}
 # Values are overwritten right after construction when raw parameters are given, so the
 # key only has to exist; user-facing randomness always takes the caller's key.
 _PLACEHOLDER_SEED = 0
-
-T = TypeVar("T")
-
-
-def _class_of(table: dict[type, T], spec: Any, what: str) -> T:
-    cls = table.get(type(spec))
-    if cls is None:
-        names = ", ".join(t.__name__ for t in table)
-        raise PolymixTypeError(f"spec: expected {what} ({names}), received {type(spec).__name__}")
-    return cls
 
 
 def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
@@ -86,7 +48,7 @@ def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
         ConfigurationError: the spec names a ``"custom"`` activation (only its owner can evaluate it).
         PolymixTypeError: not a surrogate spec.
     """
-    return _class_of(_SURROGATES, spec, "a surrogate spec").from_spec(spec)  # type: ignore[no-any-return]
+    return backend_class(surrogate_models, SURROGATE_CLASSES, spec).from_spec(spec)  # type: ignore[no-any-return]
 
 
 def build_prior(spec: PriorSpec | None) -> Prior:
@@ -99,7 +61,7 @@ def build_prior(spec: PriorSpec | None) -> Prior:
     """
     if spec is None:
         return IIDGaussianPrior()
-    return _class_of(_PRIORS, spec, "a prior spec").from_spec(spec)  # type: ignore[no-any-return]
+    return backend_class(priors, PRIOR_CLASSES, spec).from_spec(spec)  # type: ignore[no-any-return]
 
 
 def build_group(
@@ -121,7 +83,7 @@ def build_group(
         [1.0, 1.0, 1.0]
     """
     name, spec, prior_spec = GroupEntry(*entry)
-    cls = _class_of(_GROUPS, spec, "a group spec")
+    cls = backend_class(parameter_groups, GROUP_CLASSES, spec)
     prior = None if prior_spec is None else build_prior(prior_spec)
     if raw is not None:
         check_raw_arrays(spec.raw_shapes, raw)

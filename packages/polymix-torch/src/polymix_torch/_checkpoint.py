@@ -11,9 +11,23 @@ from polymix_core import CheckpointLimits, PolymixTypeError, read_checkpoint, wr
 from ._from_spec import build_model
 from ._stochastic_model import StochasticModel
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+__all__ = ["save_checkpoint", "load_checkpoint", "state_dict"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+def state_dict(model: StochasticModel) -> dict[str, torch.Tensor]:
+    """The raw parameters keyed ``parameter_groups.{i}.{raw_name}`` (``model.state_dict()`` without buffers).
+
+    Example:
+        >>> from polymix_torch import StochasticModel, parameter_groups, surrogate_models
+        >>> net = surrogate_models.NeuralNetwork(1, 1, width=2)
+        >>> list(state_dict(StochasticModel(net, parameter_groups.IIDGaussianGroup("nn", 7))))
+        ['parameter_groups.0.mean', 'parameter_groups.0.log_std']
+    """
+    if not isinstance(model, StochasticModel):
+        raise PolymixTypeError(f"model: expected a StochasticModel, received {type(model).__name__}")
+    return {key: model.get_parameter(key) for key in model.spec.raw_keys()}
 
 
 def save_checkpoint(model: StochasticModel, path: PathLike) -> None:
@@ -29,10 +43,8 @@ def save_checkpoint(model: StochasticModel, path: PathLike) -> None:
     """
     if not isinstance(model, StochasticModel):
         raise PolymixTypeError(f"model: expected a StochasticModel, received {type(model).__name__}")
-    spec = model.spec
-    state = model.state_dict()
-    arrays = {k: state[k].detach().to("cpu", torch.float64).numpy() for k in spec.raw_keys()}
-    write_checkpoint(path, spec, arrays)
+    arrays = {k: v.detach().to("cpu", torch.float64).numpy() for k, v in state_dict(model).items()}
+    write_checkpoint(path, model.spec, arrays)
 
 
 def load_checkpoint(

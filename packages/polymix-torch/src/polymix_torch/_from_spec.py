@@ -1,80 +1,38 @@
 """Builders: torch modules from ``polymix_core`` specs, through each class's ``from_spec``.
 
-One table maps each spec type to its class; the classes build themselves (``from_spec``), so
-nothing here branches on types. Raw arrays, when given, replace the fresh initial values after
-every check has passed.
+Which class a spec type describes is written once, in ``polymix_core`` (``SURROGATE_CLASSES``,
+``PRIOR_CLASSES``, ``GROUP_CLASSES``); the classes build themselves (``from_spec``), so nothing
+here branches on types. Raw arrays, when given, replace the fresh initial values after every
+check has passed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 from polymix_core import (
-    DeterministicGroupSpec,
-    GatingSpec,
-    GaussianGroupSpec,
-    GaussianPriorSpec,
+    GROUP_CLASSES,
+    PRIOR_CLASSES,
+    SURROGATE_CLASSES,
     GroupEntry,
-    IIDGaussianGroupSpec,
-    IIDGaussianPriorSpec,
-    LangevinGroupSpec,
-    LaplacePriorSpec,
-    LowRankGaussianGroupSpec,
-    MixtureSpec,
-    MLPSpec,
     ModelSpec,
-    PCESpec,
     PolymixTypeError,
     PriorSpec,
     SurrogateSpec,
+    backend_class,
     check_raw_arrays,
 )
 
+from . import parameter_groups, priors, surrogate_models
 from ._stochastic_model import StochasticModel
-from .parameter_groups import (
-    DeterministicGroup,
-    GaussianGroup,
-    IIDGaussianGroup,
-    LangevinGroup,
-    LowRankGaussianGroup,
-    ParameterGroup,
-)
-from .priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
-from .surrogate_models import GatingNetwork, MixtureOfExperts, NeuralNetwork, PolynomialChaosExpansion, SurrogateModel
+from .parameter_groups import ParameterGroup
+from .priors import IIDGaussianPrior, Prior
+from .surrogate_models import SurrogateModel
 
 __all__ = ["build_surrogate", "build_prior", "build_group", "build_model", "load_raw"]
-
-_SURROGATES: dict[type, Any] = {
-    MLPSpec: NeuralNetwork,
-    PCESpec: PolynomialChaosExpansion,
-    GatingSpec: GatingNetwork,
-    MixtureSpec: MixtureOfExperts,
-}
-_PRIORS: dict[type, Any] = {
-    IIDGaussianPriorSpec: IIDGaussianPrior,
-    GaussianPriorSpec: GaussianPrior,
-    LaplacePriorSpec: LaplacePrior,
-}
-_GROUPS: dict[type, Any] = {
-    DeterministicGroupSpec: DeterministicGroup,
-    IIDGaussianGroupSpec: IIDGaussianGroup,
-    GaussianGroupSpec: GaussianGroup,
-    LowRankGaussianGroupSpec: LowRankGaussianGroup,
-    LangevinGroupSpec: LangevinGroup,
-}
-
-T = TypeVar("T")
-
-
-def _class_of(table: dict[type, T], spec: Any, what: str) -> T:
-    cls = table.get(type(spec))
-    if cls is None:
-        names = ", ".join(t.__name__ for t in table)
-        raise PolymixTypeError(f"spec: expected {what} ({names}), received {type(spec).__name__}")
-    return cls
 
 
 def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
@@ -89,7 +47,7 @@ def build_surrogate(spec: SurrogateSpec) -> SurrogateModel:
         >>> build_surrogate(MLPSpec(2, 1, width=8, depth=2)).num_params()
         105
     """
-    return _class_of(_SURROGATES, spec, "a surrogate spec").from_spec(spec)  # type: ignore[no-any-return]
+    return backend_class(surrogate_models, SURROGATE_CLASSES, spec).from_spec(spec)  # type: ignore[no-any-return]
 
 
 def build_prior(spec: PriorSpec | None) -> Prior:
@@ -102,7 +60,7 @@ def build_prior(spec: PriorSpec | None) -> Prior:
     """
     if spec is None:
         return IIDGaussianPrior()
-    return _class_of(_PRIORS, spec, "a prior spec").from_spec(spec)  # type: ignore[no-any-return]
+    return backend_class(priors, PRIOR_CLASSES, spec).from_spec(spec)  # type: ignore[no-any-return]
 
 
 def load_raw(module: ParameterGroup | StochasticModel, raw: Mapping[str, Any]) -> None:
@@ -144,7 +102,9 @@ def build_group(
     name, spec, prior_spec = GroupEntry(*entry)
     if raw is not None:
         check_raw_arrays(spec.raw_shapes, raw)
-    group: ParameterGroup = _class_of(_GROUPS, spec, "a group spec").from_spec(name, spec, build_prior(prior_spec))
+    group: ParameterGroup = backend_class(parameter_groups, GROUP_CLASSES, spec).from_spec(
+        name, spec, build_prior(prior_spec)
+    )
     group.to(dtype=dtype, device=device)
     if raw is not None:
         load_raw(group, raw)

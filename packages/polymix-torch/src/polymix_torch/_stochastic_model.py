@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Union, cast
+from collections.abc import Iterable
+from typing import Union, cast
 
 import torch
 import torch.nn as nn
@@ -17,10 +17,10 @@ from polymix_core import (
 )
 
 from ._validation import (
+    AllOrNothingLoad,
     check_model_memory,
     check_num_samples,
     check_same_kind,
-    check_state_dict,
     check_tensor,
 )
 from .parameter_groups import ParameterGroup
@@ -29,7 +29,7 @@ from .surrogate_models import SurrogateModel
 __all__ = ["StochasticModel"]
 
 
-class StochasticModel(nn.Module):
+class StochasticModel(AllOrNothingLoad, nn.Module):
     """Wrap a deterministic surrogate model with sampled parameters.
 
     The groups' samples are concatenated, in order, into the surrogate's flat
@@ -186,13 +186,3 @@ class StochasticModel(nn.Module):
                 f"num_samples={num_samples}, batch_size={x.shape[0]}: the forward pass ran out of memory on "
                 f"{x.device} ({err}); use fewer samples or evaluate in chunks"
             ) from err
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
-        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
-
-        Raises:
-            PolymixValueError: missing or unexpected keys (``strict``).
-            ShapeError: an entry of the wrong shape; nothing is loaded then.
-        """
-        check_state_dict(self, state_dict, strict)
-        return super().load_state_dict(state_dict, strict=strict, assign=assign)

@@ -27,6 +27,7 @@ __all__ = [
     "torch_dtype",
     "check_model_memory",
     "check_state_dict",
+    "AllOrNothingLoad",
 ]
 
 
@@ -157,3 +158,17 @@ def check_state_dict(module: torch.nn.Module, state_dict: Any, strict: bool) -> 
                 f"state_dict[{key!r}]: expected this architecture's index set (a fixed buffer), "
                 "received different values"
             )
+
+
+class AllOrNothingLoad:
+    """Mixin of every polymix module: ``load_state_dict`` checks every key and shape before any copy."""
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
+
+        Raises:
+            PolymixValueError: missing or unexpected keys (``strict``).
+            ShapeError: an entry of the wrong shape; nothing is loaded then.
+        """
+        check_state_dict(self, state_dict, strict)  # type: ignore[arg-type]
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)  # type: ignore[misc]

@@ -88,6 +88,20 @@ class ParameterGroup(eqx.Module):
     num_params = SpecAttribute[int]()
     kl_num_mc_samples = SpecAttribute[int]()
 
+    @classmethod
+    def from_spec(
+        cls, name: str, spec: Any, prior: Prior | None = None, *, key: PRNGKey | None = None
+    ) -> ParameterGroup:
+        """The group of ``spec`` (a built-in family's), with fresh initial values drawn with ``key``.
+
+        Args:
+            name: The group's name.
+            spec: Its ``polymix_core`` group spec (``spec.init_kwargs()`` are the constructor's arguments).
+            prior: Its prior (``None``: the default).
+            key: PRNG key for random initial values.
+        """
+        return cls(name, spec.num_params, prior=prior, key=key, **spec.init_kwargs())  # type: ignore[call-arg]
+
     def _init_common(self, name: Any, spec: Any, prior: Prior | None) -> None:
         """Set the fields every group shares (called first by each subclass ``__init__``)."""
         if not isinstance(name, str):

@@ -7,7 +7,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import DeterministicGroupSpec, DistributionUnavailableError, defaults
+from polymix_core import DeterministicGroupSpec, DistributionUnavailableError
+from polymix_core.defaults import KL_NUM_MC_SAMPLES
 
 from .._validation import PRNGKey
 from ..priors import Prior
@@ -47,18 +48,11 @@ class DeterministicGroup(ParameterGroup):
         num_params: int,
         prior: Prior | None = None,
         *,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
         key: PRNGKey | None = None,
     ):
         self._init_common(name, DeterministicGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples), prior)
         self.params = initial_raw(self.spec, key, f"DeterministicGroup {name!r}")["params"]
-
-    @classmethod
-    def from_spec(
-        cls, name: str, spec: DeterministicGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
-    ) -> DeterministicGroup:
-        """The group of ``spec``, with fresh initial values (drawn with ``key``)."""
-        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples, key=key)
 
     def sample_transform(self, noise: Any) -> jax.Array:
         """Repeat ``params``: ``noise (num_samples, 0)`` -> ``(num_samples, num_params)``."""

@@ -7,7 +7,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpyro.distributions as dist
-from polymix_core import GaussianGroupSpec, SpecAttribute, defaults
+from polymix_core import GaussianGroupSpec, SpecAttribute
+from polymix_core.defaults import INIT_SCALE_DIAG, JITTER, KL_NUM_MC_SAMPLES
 
 from .._validation import PRNGKey, check_key
 from ..priors import Prior
@@ -53,9 +54,9 @@ class GaussianGroup(GaussianFamily):
         num_params: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
-        jitter: float = defaults.JITTER,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        init_scale_diag: float = INIT_SCALE_DIAG,
+        jitter: float = JITTER,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
         key: PRNGKey | None = None,
     ):
         if key is not None:  # accepted like every group's; the initial values need no randomness
@@ -66,21 +67,6 @@ class GaussianGroup(GaussianFamily):
         self._init_common(name, spec, prior)
         raw = initial_raw(spec, None, f"GaussianGroup {name!r}")
         self.mean, self.raw_tril = raw["mean"], raw["raw_tril"]
-
-    @classmethod
-    def from_spec(
-        cls, name: str, spec: GaussianGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
-    ) -> GaussianGroup:
-        """The group of ``spec``, with its (deterministic) initial values."""
-        return cls(
-            name,
-            spec.num_params,
-            prior,
-            init_scale_diag=spec.init_scale_diag,
-            jitter=spec.jitter,
-            kl_num_mc_samples=spec.kl_num_mc_samples,
-            key=key,
-        )
 
     @property
     def scale_tril(self) -> jax.Array:

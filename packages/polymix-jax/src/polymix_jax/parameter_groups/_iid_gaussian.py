@@ -8,7 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
-from polymix_core import IIDGaussianGroupSpec, defaults
+from polymix_core import IIDGaussianGroupSpec
+from polymix_core.defaults import KL_NUM_MC_SAMPLES
 
 from .._kl import normal_laplace_kl
 from .._validation import PRNGKey
@@ -51,19 +52,12 @@ class IIDGaussianGroup(GaussianFamily):
         num_params: int,
         prior: Prior | None = None,
         *,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
         key: PRNGKey | None = None,
     ):
         self._init_common(name, IIDGaussianGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples), prior)
         raw = initial_raw(self.spec, key, f"IIDGaussianGroup {name!r}")
         self.mean, self.log_std = raw["mean"], raw["log_std"]
-
-    @classmethod
-    def from_spec(
-        cls, name: str, spec: IIDGaussianGroupSpec, prior: Prior | None = None, *, key: PRNGKey | None = None
-    ) -> IIDGaussianGroup:
-        """The group of ``spec``, with fresh initial values (drawn with ``key``)."""
-        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples, key=key)
 
     @property
     def std(self) -> jax.Array:

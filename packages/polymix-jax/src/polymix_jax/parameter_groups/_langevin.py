@@ -16,9 +16,9 @@ from polymix_core import (
     ShapeError,
     SpecAttribute,
     check_positive_int,
-    defaults,
     langevin_spec_for,
 )
+from polymix_core.defaults import INIT_STD, KL_NUM_MC_SAMPLES, NUM_DIFFUSION_STEPS, NUM_PARTICLES, STEP_SIZE
 
 from .._validation import PRNGKey, as_float_array, check_key
 from ..priors import Prior
@@ -87,11 +87,11 @@ class LangevinGroup(ParameterGroup):
         energy_model: SurrogateModel | None = None,
         prior: Prior | None = None,
         *,
-        num_particles: int = defaults.NUM_PARTICLES,
-        num_diffusion_steps: int = defaults.NUM_DIFFUSION_STEPS,
-        step_size: float = defaults.STEP_SIZE,
-        init_std: float = defaults.INIT_STD,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        num_particles: int = NUM_PARTICLES,
+        num_diffusion_steps: int = NUM_DIFFUSION_STEPS,
+        step_size: float = STEP_SIZE,
+        init_std: float = INIT_STD,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
         key: PRNGKey | None = None,
     ):
         for role, model in (("score_model", score_model), ("energy_model", energy_model)):

@@ -72,8 +72,8 @@ class Prior(eqx.Module):
 
     @classmethod
     def from_spec(cls, spec: Any) -> Prior:
-        """The prior described by a ``polymix_core`` prior spec (built-in priors only)."""
-        raise PolymixTypeError(f"{cls.__name__}: a user-defined prior has no polymix_core spec to build from")
+        """The prior of a ``polymix_core`` prior spec (``spec.init_kwargs()`` are the constructor's arguments)."""
+        return cls(**spec.init_kwargs())
 
     @abc.abstractmethod
     def distribution(self, event_shape: Any, device: Any = None, dtype: Any = None) -> dist.Distribution:

@@ -40,11 +40,6 @@ class GaussianPrior(Prior):
     def __init__(self, mean: Any, covariance_matrix: Any | None = None, scale_tril: Any | None = None):
         self.spec = GaussianPriorSpec(mean, covariance_matrix=covariance_matrix, scale_tril=scale_tril)
 
-    @classmethod
-    def from_spec(cls, spec: GaussianPriorSpec) -> GaussianPrior:
-        """The prior of ``spec``."""
-        return cls(spec.mean, covariance_matrix=spec.covariance_matrix, scale_tril=spec.scale_tril)
-
     def distribution(self, event_shape: Any, device: Any = None, dtype: Any = None) -> dist.Distribution:
         """Validate the event shape and build a ``MultivariateNormal`` (parameterised by its Cholesky factor).
 

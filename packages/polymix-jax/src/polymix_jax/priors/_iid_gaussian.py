@@ -7,7 +7,8 @@ from typing import Any
 import equinox as eqx
 import numpy as np
 import numpyro.distributions as dist
-from polymix_core import IIDGaussianPriorSpec, defaults
+from polymix_core import IIDGaussianPriorSpec
+from polymix_core.defaults import PRIOR_MEAN, PRIOR_STD
 
 from ._base import GaussianForm, Prior, event_size, to_jax
 
@@ -30,13 +31,8 @@ class IIDGaussianPrior(Prior):
 
     spec: IIDGaussianPriorSpec = eqx.field(static=True)
 
-    def __init__(self, mean: Any = defaults.PRIOR_MEAN, std: Any = defaults.PRIOR_STD):
+    def __init__(self, mean: Any = PRIOR_MEAN, std: Any = PRIOR_STD):
         self.spec = IIDGaussianPriorSpec(mean, std)
-
-    @classmethod
-    def from_spec(cls, spec: IIDGaussianPriorSpec) -> IIDGaussianPrior:
-        """The prior of ``spec``."""
-        return cls(spec.mean, spec.std)
 
     def distribution(self, event_shape: Any, device: Any = None, dtype: Any = None) -> dist.Distribution:
         """Return ``Independent(Normal(mean, std), 1)`` with broadcast parameters.

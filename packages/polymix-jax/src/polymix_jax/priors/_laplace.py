@@ -6,7 +6,8 @@ from typing import Any
 
 import equinox as eqx
 import numpyro.distributions as dist
-from polymix_core import LaplacePriorSpec, defaults
+from polymix_core import LaplacePriorSpec
+from polymix_core.defaults import LAPLACE_LOC, LAPLACE_SCALE
 
 from ._base import Prior, event_size, to_jax
 
@@ -32,13 +33,8 @@ class LaplacePrior(Prior):
 
     spec: LaplacePriorSpec = eqx.field(static=True)
 
-    def __init__(self, loc: Any = defaults.LAPLACE_LOC, scale: Any = defaults.LAPLACE_SCALE):
+    def __init__(self, loc: Any = LAPLACE_LOC, scale: Any = LAPLACE_SCALE):
         self.spec = LaplacePriorSpec(loc, scale)
-
-    @classmethod
-    def from_spec(cls, spec: LaplacePriorSpec) -> LaplacePrior:
-        """The prior of ``spec``."""
-        return cls(spec.loc, spec.scale)
 
     def distribution(self, event_shape: Any, device: Any = None, dtype: Any = None) -> dist.Distribution:
         """Return ``Independent(Laplace(loc, scale), 1)`` with broadcast parameters."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import equinox as eqx
 import jax
-from polymix_core import PolymixTypeError, check_input_shape, check_params_shape
+from polymix_core import check_input_shape, check_params_shape
 
 from .._validation import as_float_array, float_dtype_of
 
@@ -62,8 +62,8 @@ class SurrogateModel(eqx.Module):
 
     @classmethod
     def from_spec(cls, spec: Any) -> SurrogateModel:
-        """The surrogate described by a ``polymix_core`` spec (built-in surrogates only)."""
-        raise PolymixTypeError(f"{cls.__name__}: a user-defined surrogate has no polymix_core spec to build from")
+        """The surrogate of a ``polymix_core`` spec (``spec.init_kwargs()`` are the constructor's arguments)."""
+        return cls(**spec.init_kwargs())
 
     def __call__(self, x: Any, params: Any) -> jax.Array:
         """Evaluate the surrogate; see ``forward``."""

@@ -17,8 +17,8 @@ from polymix_core import (
     PCESpec,
     PolymixTypeError,
     SpecAttribute,
-    defaults,
 )
+from polymix_core.defaults import DEPTH, WIDTH
 
 from .._activations import resolve_activation
 from ._base import SurrogateModel, prepare_inputs
@@ -61,18 +61,13 @@ class GatingNetwork(SurrogateModel):
         self,
         num_inputs: int,
         num_experts: int,
-        width: int = defaults.WIDTH,
-        depth: int = defaults.DEPTH,
+        width: int = WIDTH,
+        depth: int = DEPTH,
         activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
     ):
         _, name = resolve_activation(activation)
         self.spec = GatingSpec(num_inputs, num_experts, width, depth, name)  # validates, naming num_experts
         self.network = NeuralNetwork(num_inputs, num_experts, width, depth, activation)
-
-    @classmethod
-    def from_spec(cls, spec: GatingSpec) -> GatingNetwork:
-        """The gating network of ``spec``."""
-        return cls(spec.num_inputs, spec.num_experts, spec.width, spec.depth, spec.activation)
 
     def num_params(self) -> int:
         """Parameter count of the underlying network."""
@@ -140,6 +135,9 @@ class MixtureOfExperts(SurrogateModel):
     gating_network: GatingNetwork
     spec: MixtureSpec = eqx.field(static=True)
     _layout: MixtureLayout = eqx.field(static=True)
+    num_inputs = SpecAttribute[int](doc="Shared input width (read-only).", source="_layout")
+    num_outputs = SpecAttribute[int](doc="Shared output width (read-only).", source="_layout")
+    num_experts = SpecAttribute[int](doc="Number of experts (read-only).", source="_layout")
 
     def __init__(self, experts: Sequence[SurrogateModel], gating_network: GatingNetwork):
         experts = tuple(experts)
@@ -176,21 +174,6 @@ class MixtureOfExperts(SurrogateModel):
         gating = build_surrogate(spec.gating)
         assert isinstance(gating, GatingNetwork)
         return cls([build_surrogate(e) for e in spec.experts], gating)
-
-    @property
-    def num_inputs(self) -> int:
-        """Shared input width."""
-        return self._layout.num_inputs
-
-    @property
-    def num_outputs(self) -> int:
-        """Shared output width."""
-        return self._layout.num_outputs
-
-    @property
-    def num_experts(self) -> int:
-        """Number of experts."""
-        return self._layout.num_experts
 
     @property
     def param_slices(self) -> list[tuple[int, int]]:

@@ -8,7 +8,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 from jax import lax
-from polymix_core import MLPSpec, SpecAttribute, defaults
+from polymix_core import MLPSpec, SpecAttribute
+from polymix_core.defaults import DEPTH, NUM_OUTPUTS, WIDTH
 
 from .._activations import resolve_activation
 from ._base import SurrogateModel, prepare_inputs
@@ -153,19 +154,14 @@ class NeuralNetwork(SurrogateModel):
     def __init__(
         self,
         num_inputs: int,
-        num_outputs: int = defaults.NUM_OUTPUTS,
-        width: int = defaults.WIDTH,
-        depth: int = defaults.DEPTH,
+        num_outputs: int = NUM_OUTPUTS,
+        width: int = WIDTH,
+        depth: int = DEPTH,
         activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
     ):
         fn, name = resolve_activation(activation)
         self.spec = MLPSpec(num_inputs, num_outputs, width, depth, name)
         self.activation = fn
-
-    @classmethod
-    def from_spec(cls, spec: MLPSpec) -> NeuralNetwork:
-        """The network of ``spec`` (its activation by name)."""
-        return cls(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, spec.activation)
 
     def num_params(self) -> int:
         """Return the number of scalar parameters implied by the architecture."""

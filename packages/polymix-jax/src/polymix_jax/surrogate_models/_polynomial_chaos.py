@@ -7,7 +7,8 @@ from typing import Any
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from polymix_core import PCESpec, SpecAttribute, defaults, pce_basis
+from polymix_core import PCESpec, SpecAttribute, pce_basis
+from polymix_core.defaults import DEGREE, NUM_OUTPUTS, Q
 
 from ._base import SurrogateModel, prepare_inputs
 
@@ -46,7 +47,7 @@ class PolynomialChaosExpansion(SurrogateModel):
         num_inputs: Number of inputs ``d``.
         num_outputs: Number of outputs.
         degree: Maximal total degree ``p``.
-        q: Hyperbolic-cross exponent in ``(0, 1]`` (keyword-only extension of the seed API);
+        q: Hyperbolic-cross exponent in ``(0, 1]`` (keyword-only extension of the pypolymix 0.1.9 API);
             ``1`` (default) is the total-order set.
 
     Example:
@@ -65,20 +66,8 @@ class PolynomialChaosExpansion(SurrogateModel):
     degree = SpecAttribute[int]()
     q = SpecAttribute[float]()
 
-    def __init__(
-        self,
-        num_inputs: int,
-        num_outputs: int = defaults.NUM_OUTPUTS,
-        degree: int = defaults.DEGREE,
-        *,
-        q: float = defaults.Q,
-    ):
+    def __init__(self, num_inputs: int, num_outputs: int = NUM_OUTPUTS, degree: int = DEGREE, *, q: float = Q):
         self.spec = PCESpec(num_inputs, num_outputs, degree, q)
-
-    @classmethod
-    def from_spec(cls, spec: PCESpec) -> PolynomialChaosExpansion:
-        """The expansion of ``spec``."""
-        return cls(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
 
     @property
     def num_terms(self) -> int:

@@ -1,4 +1,4 @@
-"""Mixture components: the gating network and the Mixture-of-Experts surrogate (public module, as in the seed)."""
+"""pypolymix 0.1.9's public ``surrogate_models.mixture`` module: ``GatingNetwork`` and ``MixtureOfExperts``."""
 
 from ._mixture import GatingNetwork as GatingNetwork, MixtureOfExperts as MixtureOfExperts
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -16,10 +15,10 @@ from polymix_core import (
     PolymixTypeError,
     SpecAttribute,
     check_positive_int,
-    defaults,
 )
+from polymix_core.defaults import KL_NUM_MC_SAMPLES
 
-from .._validation import check_state_dict
+from .._validation import AllOrNothingLoad
 from ..priors import GaussianPrior, IIDGaussianPrior, LaplacePrior, Prior
 
 __all__ = ["ParameterGroup", "initial_raw"]
@@ -43,7 +42,7 @@ def initial_raw(spec: Any) -> dict[str, nn.Parameter]:
     return out
 
 
-class ParameterGroup(nn.Module, ABC):
+class ParameterGroup(AllOrNothingLoad, nn.Module, ABC):
     """Abstract base class for parameter groups with learnable parameters and a prior.
 
     Subclasses expose unconstrained parameters that define the variational
@@ -66,11 +65,7 @@ class ParameterGroup(nn.Module, ABC):
     kl_num_mc_samples = SpecAttribute[int]()
 
     def __init__(
-        self,
-        name: str,
-        num_params: int,
-        prior: Prior | None = None,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        self, name: str, num_params: int, prior: Prior | None = None, kl_num_mc_samples: int = KL_NUM_MC_SAMPLES
     ) -> None:
         """Register metadata shared by all parameter groups (pypolymix's signature, for user-defined groups).
 
@@ -104,8 +99,14 @@ class ParameterGroup(nn.Module, ABC):
 
     @classmethod
     def from_spec(cls, name: str, spec: Any, prior: Prior | None = None) -> ParameterGroup:
-        """The group of ``spec`` (built-in families only), with fresh initial values."""
-        raise PolymixTypeError(f"{cls.__name__}: a user-defined group has no polymix_core spec to build from")
+        """The group of ``spec`` (a built-in family's), with fresh initial values.
+
+        Args:
+            name: The group's name.
+            spec: Its ``polymix_core`` group spec (``spec.init_kwargs()`` are the constructor's arguments).
+            prior: Its prior (``None``: the default).
+        """
+        return cls(name, spec.num_params, prior=prior, **spec.init_kwargs())  # type: ignore[call-arg]
 
     @classmethod
     def _spec_from_pickle(cls, state: dict[str, Any]) -> Any:
@@ -220,13 +221,3 @@ class ParameterGroup(nn.Module, ABC):
                 f"{type(self).__name__} {self.name!r}: a factorisation failed in {self._reference().dtype} "
                 f"({err}); compute in float64 (model.double()) or raise jitter"
             ) from err
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
-        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
-
-        Raises:
-            PolymixValueError: missing or unexpected keys (``strict``).
-            ShapeError: an entry of the wrong shape; nothing is loaded then.
-        """
-        check_state_dict(self, state_dict, strict)
-        return super().load_state_dict(state_dict, strict=strict, assign=assign)

@@ -7,7 +7,8 @@ from typing import Any
 import torch
 import torch.distributions as td
 import torch.nn as nn
-from polymix_core import DeterministicGroupSpec, DistributionUnavailableError, defaults
+from polymix_core import DeterministicGroupSpec, DistributionUnavailableError
+from polymix_core.defaults import KL_NUM_MC_SAMPLES
 
 from .._validation import check_noise, check_num_samples
 from ..priors import Prior
@@ -33,12 +34,7 @@ class DeterministicGroup(ParameterGroup):
     params: nn.Parameter
 
     def __init__(
-        self,
-        name: str,
-        num_params: int,
-        prior: Prior | None = None,
-        *,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        self, name: str, num_params: int, prior: Prior | None = None, *, kl_num_mc_samples: int = KL_NUM_MC_SAMPLES
     ) -> None:
         """Initialize the deterministic parameter vector.
 
@@ -51,11 +47,6 @@ class DeterministicGroup(ParameterGroup):
         spec = DeterministicGroupSpec(num_params, kl_num_mc_samples=kl_num_mc_samples)
         self._init_common(name, spec, prior)
         self.params = initial_raw(spec)["params"]
-
-    @classmethod
-    def from_spec(cls, name: str, spec: DeterministicGroupSpec, prior: Prior | None = None) -> DeterministicGroup:
-        """The group of ``spec``, with fresh initial values."""
-        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples)
 
     @classmethod
     def _spec_from_pickle(cls, state: dict[str, Any]) -> DeterministicGroupSpec:

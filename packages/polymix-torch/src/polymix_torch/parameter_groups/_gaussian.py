@@ -7,7 +7,8 @@ from typing import Any
 import torch
 import torch.distributions as td
 import torch.nn.functional as F
-from polymix_core import GaussianGroupSpec, SpecAttribute, defaults
+from polymix_core import GaussianGroupSpec, SpecAttribute
+from polymix_core.defaults import INIT_SCALE_DIAG, JITTER, KL_NUM_MC_SAMPLES
 
 from ..priors import Prior
 from ._base import initial_raw
@@ -45,9 +46,9 @@ class GaussianGroup(GaussianFamily):
         num_params: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
-        jitter: float = defaults.JITTER,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        init_scale_diag: float = INIT_SCALE_DIAG,
+        jitter: float = JITTER,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
     ) -> None:
         """Parameterize a full-covariance Gaussian via a packed Cholesky factor.
 
@@ -66,18 +67,6 @@ class GaussianGroup(GaussianFamily):
         raw = initial_raw(spec)
         self.mean, self.raw_tril = raw["mean"], raw["raw_tril"]
         self._set_index_buffers()
-
-    @classmethod
-    def from_spec(cls, name: str, spec: GaussianGroupSpec, prior: Prior | None = None) -> GaussianGroup:
-        """The group of ``spec``, with fresh initial values."""
-        return cls(
-            name,
-            spec.num_params,
-            prior,
-            init_scale_diag=spec.init_scale_diag,
-            jitter=spec.jitter,
-            kl_num_mc_samples=spec.kl_num_mc_samples,
-        )
 
     def _set_index_buffers(self) -> None:
         """The packed-triangle index buffers, from the spec (also rebuilt for groups pickled by pypolymix)."""

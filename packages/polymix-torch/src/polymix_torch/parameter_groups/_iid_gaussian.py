@@ -6,7 +6,8 @@ from typing import Any
 
 import torch
 import torch.distributions as td
-from polymix_core import IIDGaussianGroupSpec, defaults
+from polymix_core import IIDGaussianGroupSpec
+from polymix_core.defaults import KL_NUM_MC_SAMPLES
 
 from .._kl import normal_laplace_kl
 from ..priors import LaplacePrior, Prior
@@ -32,12 +33,7 @@ class IIDGaussianGroup(GaussianFamily):
     log_std: torch.nn.Parameter
 
     def __init__(
-        self,
-        name: str,
-        num_params: int,
-        prior: Prior | None = None,
-        *,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        self, name: str, num_params: int, prior: Prior | None = None, *, kl_num_mc_samples: int = KL_NUM_MC_SAMPLES
     ) -> None:
         """Create learnable mean/log-std parameters for every coefficient.
 
@@ -51,11 +47,6 @@ class IIDGaussianGroup(GaussianFamily):
         self._init_common(name, spec, prior)
         raw = initial_raw(spec)
         self.mean, self.log_std = raw["mean"], raw["log_std"]
-
-    @classmethod
-    def from_spec(cls, name: str, spec: IIDGaussianGroupSpec, prior: Prior | None = None) -> IIDGaussianGroup:
-        """The group of ``spec``, with fresh initial values."""
-        return cls(name, spec.num_params, prior, kl_num_mc_samples=spec.kl_num_mc_samples)
 
     @classmethod
     def _spec_from_pickle(cls, state: dict[str, Any]) -> IIDGaussianGroupSpec:

@@ -14,9 +14,9 @@ from polymix_core import (
     ShapeError,
     SpecAttribute,
     check_positive_int,
-    defaults,
     langevin_spec_for,
 )
+from polymix_core.defaults import INIT_STD, KL_NUM_MC_SAMPLES, NUM_DIFFUSION_STEPS, NUM_PARTICLES, STEP_SIZE
 
 from .._validation import check_noise, check_num_samples, check_same_kind, check_tensor
 from ..priors import Prior
@@ -56,11 +56,11 @@ class LangevinGroup(ParameterGroup):
         energy_model: SurrogateModel | None = None,
         prior: Prior | None = None,
         *,
-        num_particles: int = defaults.NUM_PARTICLES,
-        num_diffusion_steps: int = defaults.NUM_DIFFUSION_STEPS,
-        step_size: float = defaults.STEP_SIZE,
-        init_std: float = defaults.INIT_STD,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        num_particles: int = NUM_PARTICLES,
+        num_diffusion_steps: int = NUM_DIFFUSION_STEPS,
+        step_size: float = STEP_SIZE,
+        init_std: float = INIT_STD,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
     ) -> None:
         """Validate the dynamics and the surrogate, and create ``surrogate_params ~ 0.01 N(0, 1)``.
 
@@ -211,7 +211,7 @@ class LangevinGroup(ParameterGroup):
         return theta + self.step_size * self._score(theta) + noise_scale * xi  # (n, num_params)
 
     def trajectory(self, theta0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
-        """Run the seed's Langevin update from given particles and noise.
+        """Run the Langevin update of pypolymix 0.1.9 from given particles and noise.
 
         Args:
             theta0: Initial particles ``(num_particles, num_params)``.

@@ -7,7 +7,8 @@ from typing import Any
 import torch
 import torch.distributions as td
 import torch.nn.functional as F
-from polymix_core import LowRankGaussianGroupSpec, NumericalError, SpecAttribute, defaults
+from polymix_core import LowRankGaussianGroupSpec, NumericalError, SpecAttribute
+from polymix_core.defaults import INIT_SCALE_DIAG, INIT_SCALE_FACTOR, JITTER, KL_NUM_MC_SAMPLES
 
 from .._kl import low_rank_logdet
 from ..priors import Prior
@@ -47,10 +48,10 @@ class LowRankGaussianGroup(GaussianFamily):
         rank: int,
         prior: Prior | None = None,
         *,
-        init_scale_diag: float = defaults.INIT_SCALE_DIAG,
-        init_scale_factor: float = defaults.INIT_SCALE_FACTOR,
-        jitter: float = defaults.JITTER,
-        kl_num_mc_samples: int = defaults.KL_NUM_MC_SAMPLES,
+        init_scale_diag: float = INIT_SCALE_DIAG,
+        init_scale_factor: float = INIT_SCALE_FACTOR,
+        jitter: float = JITTER,
+        kl_num_mc_samples: int = KL_NUM_MC_SAMPLES,
     ) -> None:
         """Create the mean, the factor ``U ~ init_scale_factor * N(0, 1)`` and the diagonal.
 
@@ -75,20 +76,6 @@ class LowRankGaussianGroup(GaussianFamily):
         self._init_common(name, spec, prior)
         raw = initial_raw(spec)
         self.mean, self.cov_factor, self.raw_cov_diag = raw["mean"], raw["cov_factor"], raw["raw_cov_diag"]
-
-    @classmethod
-    def from_spec(cls, name: str, spec: LowRankGaussianGroupSpec, prior: Prior | None = None) -> LowRankGaussianGroup:
-        """The group of ``spec``, with fresh initial values."""
-        return cls(
-            name,
-            spec.num_params,
-            spec.rank,
-            prior,
-            init_scale_diag=spec.init_scale_diag,
-            init_scale_factor=spec.init_scale_factor,
-            jitter=spec.jitter,
-            kl_num_mc_samples=spec.kl_num_mc_samples,
-        )
 
     _PICKLED_VIEWS = ("num_params", "kl_num_mc_samples", "rank", "jitter")
 

@@ -9,9 +9,9 @@ import numpy as np
 import torch
 import torch.distributions as td
 import torch.nn as nn
-from polymix_core import ConfigurationError, PolymixTypeError, ShapeError
+from polymix_core import ConfigurationError, ShapeError
 
-__all__ = ["Prior", "GaussianForm", "event_size", "as_buffer", "broadcast_buffer", "float64_tensor"]
+__all__ = ["Prior", "GaussianForm", "event_size", "as_buffer", "broadcast_buffer"]
 
 
 class GaussianForm(NamedTuple):
@@ -59,11 +59,6 @@ def as_buffer(value: Any) -> torch.Tensor:
     return t if t.is_floating_point() else t.to(torch.get_default_dtype())
 
 
-def float64_tensor(value: Any) -> torch.Tensor:
-    """A float64 tensor copy of a spec's (read-only) numpy array."""
-    return torch.tensor(np.array(value, dtype=np.float64))
-
-
 class Prior(nn.Module, ABC):
     """Factory for a prior ``torch.distributions.Distribution`` over model parameters.
 
@@ -84,8 +79,8 @@ class Prior(nn.Module, ABC):
 
     @classmethod
     def from_spec(cls, spec: Any) -> Prior:
-        """The prior described by a ``polymix_core`` prior spec (built-in priors only)."""
-        raise PolymixTypeError(f"{cls.__name__}: a user-defined prior has no polymix_core spec to build from")
+        """The prior of a ``polymix_core`` prior spec (``spec.init_kwargs()`` are the constructor's arguments)."""
+        return cls(**spec.init_kwargs())
 
     @abstractmethod
     def distribution(

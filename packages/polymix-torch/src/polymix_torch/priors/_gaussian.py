@@ -9,7 +9,7 @@ import torch
 import torch.distributions as td
 from polymix_core import GaussianPriorSpec, ShapeError
 
-from ._base import GaussianForm, Prior, as_buffer, event_size, float64_tensor
+from ._base import GaussianForm, Prior, as_buffer, event_size
 
 __all__ = ["GaussianPrior"]
 
@@ -85,13 +85,6 @@ class GaussianPrior(Prior):
         super().__setstate__(state)
         if "_spec" not in state:  # pickled by pypolymix
             self._factorise(GaussianPriorSpec(self._mean, covariance_matrix=self._cov, scale_tril=self._scale_tril))
-
-    @classmethod
-    def from_spec(cls, spec: GaussianPriorSpec) -> GaussianPrior:
-        """The prior of ``spec`` (float64 buffers)."""
-        if spec.scale_tril is not None:
-            return cls(float64_tensor(spec.mean), scale_tril=float64_tensor(spec.scale_tril))
-        return cls(float64_tensor(spec.mean), covariance_matrix=float64_tensor(spec.covariance_matrix))
 
     @property
     def spec(self) -> GaussianPriorSpec:

@@ -7,9 +7,10 @@ from typing import Any, Union
 
 import torch
 import torch.distributions as td
-from polymix_core import IIDGaussianPriorSpec, defaults
+from polymix_core import IIDGaussianPriorSpec
+from polymix_core.defaults import PRIOR_MEAN, PRIOR_STD
 
-from ._base import GaussianForm, Prior, as_buffer, broadcast_buffer, event_size, float64_tensor
+from ._base import GaussianForm, Prior, as_buffer, broadcast_buffer, event_size
 
 __all__ = ["IIDGaussianPrior"]
 
@@ -33,7 +34,7 @@ class IIDGaussianPrior(Prior):
     _mean_buf: torch.Tensor
     _std_buf: torch.Tensor
 
-    def __init__(self, mean: TensorOrFloat = defaults.PRIOR_MEAN, std: TensorOrFloat = defaults.PRIOR_STD) -> None:
+    def __init__(self, mean: TensorOrFloat = PRIOR_MEAN, std: TensorOrFloat = PRIOR_STD) -> None:
         """Validate and store the hyper-parameters as non-persistent buffers.
 
         Args:
@@ -48,11 +49,6 @@ class IIDGaussianPrior(Prior):
         self._spec = spec
         self.register_buffer("_mean_buf", mean_buf, persistent=False)
         self.register_buffer("_std_buf", std_buf, persistent=False)
-
-    @classmethod
-    def from_spec(cls, spec: IIDGaussianPriorSpec) -> IIDGaussianPrior:
-        """The prior of ``spec`` (float64 buffers; modules cast them to their dtype when used)."""
-        return cls(float64_tensor(spec.mean), float64_tensor(spec.std))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)

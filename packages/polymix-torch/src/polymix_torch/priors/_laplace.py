@@ -6,9 +6,10 @@ from typing import Any, Union
 
 import torch
 import torch.distributions as td
-from polymix_core import LaplacePriorSpec, defaults
+from polymix_core import LaplacePriorSpec
+from polymix_core.defaults import LAPLACE_LOC, LAPLACE_SCALE
 
-from ._base import Prior, as_buffer, broadcast_buffer, event_size, float64_tensor
+from ._base import Prior, as_buffer, broadcast_buffer, event_size
 
 __all__ = ["LaplacePrior"]
 
@@ -27,9 +28,7 @@ class LaplacePrior(Prior):
     _loc: torch.Tensor
     _scale: torch.Tensor
 
-    def __init__(
-        self, loc: TensorOrFloat = defaults.LAPLACE_LOC, scale: TensorOrFloat = defaults.LAPLACE_SCALE
-    ) -> None:
+    def __init__(self, loc: TensorOrFloat = LAPLACE_LOC, scale: TensorOrFloat = LAPLACE_SCALE) -> None:
         """Validate and store the hyper-parameters.
 
         Args:
@@ -42,11 +41,6 @@ class LaplacePrior(Prior):
         self._spec = spec
         self.register_buffer("_loc", loc_buf, persistent=False)
         self.register_buffer("_scale", scale_buf, persistent=False)
-
-    @classmethod
-    def from_spec(cls, spec: LaplacePriorSpec) -> LaplacePrior:
-        """The prior of ``spec`` (float64 buffers)."""
-        return cls(float64_tensor(spec.loc), float64_tensor(spec.scale))
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
 from typing import Any
 
 import torch
-from polymix_core import ConfigurationError, PolymixTypeError
+from polymix_core import ConfigurationError
 from torch import nn
 
-from .._validation import check_state_dict
+from .._validation import AllOrNothingLoad
 
 __all__ = ["SurrogateModel"]
 
 
-class SurrogateModel(nn.Module, ABC):
+class SurrogateModel(AllOrNothingLoad, nn.Module, ABC):
     """Abstract base class describing the vectorized surrogate API.
 
     Implementations accept ``num_samples`` replicas of their parameter vector and
@@ -52,8 +51,8 @@ class SurrogateModel(nn.Module, ABC):
 
     @classmethod
     def from_spec(cls, spec: Any) -> SurrogateModel:
-        """The surrogate described by a ``polymix_core`` spec (built-in surrogates only)."""
-        raise PolymixTypeError(f"{cls.__name__}: a user-defined surrogate has no polymix_core spec to build from")
+        """The surrogate of a ``polymix_core`` spec (``spec.init_kwargs()`` are the constructor's arguments)."""
+        return cls(**spec.init_kwargs())
 
     @property
     def spec(self) -> Any:
@@ -62,13 +61,3 @@ class SurrogateModel(nn.Module, ABC):
             f"surrogate: {type(self).__name__} has no polymix_core spec; only the built-in surrogates "
             "(NeuralNetwork, PolynomialChaosExpansion, GatingNetwork, MixtureOfExperts) have one"
         )
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
-        """``torch.nn.Module.load_state_dict``, all-or-nothing: every key and shape is checked before any copy.
-
-        Raises:
-            PolymixValueError: missing or unexpected keys (``strict``).
-            ShapeError: an entry of the wrong shape; nothing is loaded then.
-        """
-        check_state_dict(self, state_dict, strict)
-        return super().load_state_dict(state_dict, strict=strict, assign=assign)

@@ -60,11 +60,6 @@ class GatingNetwork(SurrogateModel):
         self.network = network
         self._spec = _gating_spec(network.spec)
 
-    @classmethod
-    def from_spec(cls, spec: GatingSpec) -> GatingNetwork:
-        """The gating network of ``spec``."""
-        return cls(spec.num_inputs, spec.num_experts, width=spec.width, depth=spec.depth, activation=spec.activation)
-
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         if "_spec" not in state:  # pickled by pypolymix: the network says it all
@@ -141,6 +136,9 @@ class MixtureOfExperts(SurrogateModel):
 
     _inverse_order: torch.Tensor
     gating_network: SurrogateModel
+    num_inputs = SpecAttribute[int](doc="Shared input width (read-only).", source="_layout")
+    num_outputs = SpecAttribute[int](doc="Shared output width (read-only).", source="_layout")
+    num_experts = SpecAttribute[int](doc="Number of experts (read-only).", source="_layout")
 
     def __init__(self, experts: Sequence[SurrogateModel], gating_network: SurrogateModel) -> None:
         """Initialize the mixture of experts architecture.
@@ -190,21 +188,6 @@ class MixtureOfExperts(SurrogateModel):
             for k in ("num_inputs", "num_outputs", "num_experts", "param_slices", "_num_params"):
                 self.__dict__.pop(k, None)
             self._set_layout(_layout(list(self.experts), self.gating_network))
-
-    @property
-    def num_inputs(self) -> int:
-        """Shared input width."""
-        return self._layout.num_inputs
-
-    @property
-    def num_outputs(self) -> int:
-        """Shared output width."""
-        return self._layout.num_outputs
-
-    @property
-    def num_experts(self) -> int:
-        """Number of experts."""
-        return self._layout.num_experts
 
     @property
     def param_slices(self) -> list[tuple[int, int]]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from polymix_core import MLPSpec, SpecAttribute, defaults
+from polymix_core import MLPSpec, SpecAttribute
+from polymix_core.defaults import DEPTH, NUM_OUTPUTS, WIDTH
 
 from .._activations import Activation, resolve_activation
 from .._validation import check_forward_args
@@ -41,9 +42,9 @@ class NeuralNetwork(SurrogateModel):
     def __init__(
         self,
         num_inputs: int,
-        num_outputs: int = defaults.NUM_OUTPUTS,
-        width: int = defaults.WIDTH,
-        depth: int = defaults.DEPTH,
+        num_outputs: int = NUM_OUTPUTS,
+        width: int = WIDTH,
+        depth: int = DEPTH,
         activation: Activation = F.relu,
     ) -> None:
         """Initialize the neural network architecture.
@@ -61,11 +62,6 @@ class NeuralNetwork(SurrogateModel):
         super().__init__()
         self.activation = act
         self._set_spec(spec)
-
-    @classmethod
-    def from_spec(cls, spec: MLPSpec) -> NeuralNetwork:
-        """The network of ``spec`` (its activation by name)."""
-        return cls(spec.num_inputs, spec.num_outputs, spec.width, spec.depth, spec.activation)
 
     def _set_spec(self, spec: MLPSpec) -> None:
         """Store the spec and the per-layer table derived from it (also for modules pickled by pypolymix)."""

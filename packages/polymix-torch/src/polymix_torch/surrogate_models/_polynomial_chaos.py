@@ -13,10 +13,10 @@ from polymix_core import (
     PCESpec,
     SpecAttribute,
     check_nonnegative_int,
-    defaults,
     legendre_columns,
     pce_basis,
 )
+from polymix_core.defaults import DEGREE, NUM_OUTPUTS, Q
 
 from .._validation import check_forward_args, check_tensor
 from ._base import SurrogateModel
@@ -121,14 +121,7 @@ class PolynomialChaosExpansion(SurrogateModel):
     degree = SpecAttribute[int]()
     q = SpecAttribute[float]()
 
-    def __init__(
-        self,
-        num_inputs: int,
-        num_outputs: int = defaults.NUM_OUTPUTS,
-        degree: int = defaults.DEGREE,
-        *,
-        q: float = defaults.Q,
-    ) -> None:
+    def __init__(self, num_inputs: int, num_outputs: int = NUM_OUTPUTS, degree: int = DEGREE, *, q: float = Q) -> None:
         """Pre-compute the index set (a persistent buffer, as in pypolymix) and the gather table.
 
         Args:
@@ -141,11 +134,6 @@ class PolynomialChaosExpansion(SurrogateModel):
         super().__init__()
         self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
         self._set_spec(spec)
-
-    @classmethod
-    def from_spec(cls, spec: PCESpec) -> PolynomialChaosExpansion:
-        """The expansion of ``spec``."""
-        return cls(spec.num_inputs, spec.num_outputs, spec.degree, q=spec.q)
 
     def _set_spec(self, spec: PCESpec) -> None:
         """Store the spec and the gather table derived from it (also for modules pickled by pypolymix)."""

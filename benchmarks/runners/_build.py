@@ -1,7 +1,7 @@
-"""Build a model from a workload's JSON model description through the *public* seed API.
+"""Build a model from a workload's JSON model description through the *public* pypolymix 0.1.9 API.
 
 Standard library only: the pypolymix baseline runner imports it in its own virtualenv.
-``api`` is any module with the seed's layout (``surrogate_models``, ``parameter_groups``,
+``api`` is any module with the pypolymix 0.1.9 API's layout (``surrogate_models``, ``parameter_groups``,
 ``StochasticModel``): the real ``pypolymix``, ``polymix_torch`` or ``polymix_jax``.
 ``rng_kwargs`` returns the extra keyword arguments of a randomly initialised constructor
 (``{}`` in torch, ``{"key": ...}`` in jax), so the models are built as a user would build them.

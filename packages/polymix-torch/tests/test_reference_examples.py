@@ -1,4 +1,4 @@
-"""The seed's examples (pypolymix API reference), run unchanged through ``pypolymix`` and ``polymix_torch``."""
+"""The examples of the pypolymix 0.1.9 API reference, run unchanged through ``pypolymix`` and ``polymix_torch``."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ torch.Size([3, 5, 1])
 
 @pytest.mark.parametrize("package", ["pypolymix", "polymix_torch"])
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_seed_example(example: str, package: str) -> None:
+def test_reference_example(example: str, package: str) -> None:
     source = EXAMPLES[example].replace("pypolymix", package)
     importlib.import_module(package)
     test = doctest.DocTestParser().get_doctest(source, {"torch": torch, "td": td}, example, None, 0)

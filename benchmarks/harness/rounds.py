@@ -8,18 +8,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _load import CpuMeter
-from _procs import RunnerError, RunnerProcess, runner_env
 from workloads import Workload
+
+from harness.load import CpuMeter
+from harness.procs import RunnerError, RunnerProcess, runner_env
 
 
 @dataclass(frozen=True)
 class Column:
-    """One backend column: an id, a label for the report, the runner's argv."""
+    """One backend column: an id, a label for the report, the runner's argv.
+
+    ``isolated``: run without ``PYTHONPATH`` (the baseline, whose virtualenv holds all it needs).
+    """
 
     id: str
     label: str
     argv: tuple[str, ...]
+    isolated: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,12 +78,12 @@ def run_workload(workload: Workload, columns: list[Column], settings: Settings, 
     data_path = scratch / f"{workload.name}.npz"
     x, y = workload.data()
     np.savez(data_path, x=x, y=y)
-    env = runner_env(settings.threads, settings.extra_env)
     cells = {c.id: Cell() for c in columns}
     procs: dict[str, RunnerProcess] = {}
     for col in columns:
         cell = cells[col.id]
         try:
+            env = runner_env(settings.threads, settings.extra_env, col.isolated)
             proc = RunnerProcess(list(col.argv), env, scratch / "logs" / f"{workload.name}.{col.id}.log")
         except OSError as exc:
             cell.fail("start", exc)
@@ -131,7 +136,9 @@ def run_workload(workload: Workload, columns: list[Column], settings: Settings, 
 def run_probe(column: Column, settings: Settings, scratch: Path, tag: str) -> dict[str, Any]:
     """The matmul peak probe of one runner (``{"error": ...}`` if it failed)."""
     proc = RunnerProcess(
-        list(column.argv), runner_env(settings.threads, settings.extra_env), scratch / "logs" / f"probe.{tag}.log"
+        list(column.argv),
+        runner_env(settings.threads, settings.extra_env, column.isolated),
+        scratch / "logs" / f"probe.{tag}.log",
     )
     try:
         return proc.request({"cmd": "probe"}, timeout=settings.setup_timeout)

@@ -1,11 +1,13 @@
 """The pypolymix 0.1.9 baseline's own virtualenv, created on first use and reused afterwards.
 
 The polymix-torch drop-in ships an import package ``pypolymix`` too, so the real one can
-never share an environment with it. torch comes pinned from ``constraints.txt`` (the CPU wheel).
+never share an environment with it; every command of the baseline's interpreter runs without
+``PYTHONPATH``. torch comes pinned from ``constraints.txt`` (the CPU wheel).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +21,13 @@ _CHECK = (
 )
 
 
+def _isolated_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 def _run(cmd: list[str]) -> None:
     print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=_isolated_env())
 
 
 def baseline_python(work_root: Path, repo_root: Path) -> Path:
@@ -40,5 +46,5 @@ def baseline_python(work_root: Path, repo_root: Path) -> Path:
         _run([sys.executable, "-m", "venv", str(venv)])
         _run([str(python), "-m", "pip", "install", "-c", str(constraints), "torch", "numpy", BASELINE_REQUIREMENT])
         marker.write_text(wanted)
-    subprocess.run([str(python), "-c", _CHECK], check=True)
+    subprocess.run([str(python), "-c", _CHECK], check=True, env=_isolated_env())
     return python

@@ -20,7 +20,7 @@ class TorchSession:
     """A workload in a torch column: Adam on ``MSE(model(x, S), y) + distribution_loss() / N``.
 
     Args:
-        api: Module with the seed API (``pypolymix`` or ``polymix_torch``).
+        api: Module with the pypolymix 0.1.9 API (``pypolymix`` or ``polymix_torch``).
         job: The workload's JSON description (``Workload.job()``).
         data_path: ``.npz`` with float32 ``x`` and ``y``.
         compile: Wrap the loss closure and the predictive pass in ``torch.compile``

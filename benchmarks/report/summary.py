@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from _bench import Column, WorkloadRun
+from harness.rounds import Column, WorkloadRun
 from workloads import Workload
 
 BASELINE = "pypolymix"

@@ -12,11 +12,19 @@ logs. Requests:
 ``finish``                  peak RSS (``ru_maxrss``) of this process, then exit
 
 Every failure is answered ``{"ok": false, "error": <traceback tail>}``; it never kills the loop.
+``serve_module`` imports a polymix column's backend module first and, if that import fails,
+still serves, answering every ``setup`` with the import error.
+
+This folder (``runners/``) runs inside each column's interpreter, the pypolymix 0.1.9 baseline's
+virtualenv included. No module here imports a polymix package unless it serves a polymix column;
+the modules the baseline runner uses (this one, ``_build``, ``_torch_session``,
+``_pypolymix_patches``) need only the standard library, numpy and torch.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import resource
@@ -37,6 +45,7 @@ class Session(Protocol):
 
 
 SessionFactory = Callable[[dict[str, Any], str], Session]
+ApiSessionFactory = Callable[[Any, dict[str, Any], str], Session]
 
 
 def configure_threads() -> int:
@@ -159,3 +168,29 @@ def serve(
                 raise ValueError(f"unknown request {cmd!r}")
         except Exception as exc:  # noqa: BLE001 - every failure is reported, never fatal
             reply({"ok": False, "error": _error_text(exc)})
+
+
+def serve_module(
+    api_name: str,
+    make_session: ApiSessionFactory,
+    meta: Callable[[Any | None], dict[str, Any]],
+    probe: Callable[[], dict[str, Any]] | None = None,
+) -> None:
+    """Import the module ``api_name``, then ``serve`` sessions built from it.
+
+    ``make_session(api, job, data)`` builds a workload in the imported module ``api``;
+    ``meta(api)`` describes the runner. If the import fails, the runner still serves: ``hello``
+    answers ``meta(None)`` plus ``import_error``, every ``setup`` is answered with the import
+    error, and ``probe`` (which needs only the framework) works as usual.
+    """
+    try:
+        api = importlib.import_module(api_name)
+    except Exception as exc:  # noqa: BLE001 - reported per request by the loop
+        error = exc
+
+        def failing(job: dict[str, Any], data: str) -> Session:
+            raise RuntimeError(f"import {api_name} failed: {error!r}")
+
+        serve(failing, lambda: {**meta(None), "import_error": repr(error)}, probe)
+        return
+    serve(lambda job, data: make_session(api, job, data), lambda: meta(api), probe)

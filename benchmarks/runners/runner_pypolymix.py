@@ -2,6 +2,10 @@
 
 Run by ``run.py`` with the interpreter of pypolymix's own virtualenv (its import name
 ``pypolymix`` is shared by the polymix-torch drop-in). Imports no polymix package.
+
+``pypolymix`` is imported directly, not through ``serve_module``: ``harness/baseline_env.py``
+has verified the virtualenv before the run, so a failing import ends this process, and the
+harness records the exit, with the tail of this runner's stderr, as the column's error.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *_machine(results),
         "",
-        "## Targets (issue 6)",
+        "## Benchmark targets",
         "",
         "A missing measurement counts as a miss. Why the misses happen, from profiles "
         "(`benchmarks/profile_step.py`): [profile.md](profile.md), written by hand against this report.",

@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
+#: The runner scripts; a runner runs with this folder as its script directory (``sys.path[0]``) and cwd.
+RUNNERS_DIR = Path(__file__).resolve().parent.parent / "runners"
 
 
 class RunnerError(RuntimeError):
@@ -18,10 +19,10 @@ class RunnerError(RuntimeError):
 
 
 class RunnerProcess:
-    """One runner (``python benchmarks/runner_*.py``) serving requests over stdin/stdout.
+    """One runner (``python benchmarks/runners/runner_*.py``) serving requests over stdin/stdout.
 
     Args:
-        argv: Interpreter, runner script and its arguments.
+        argv: Interpreter, runner script (absolute, or relative to ``RUNNERS_DIR``) and its arguments.
         env: Environment of the process.
         log_path: File that receives the runner's stderr (library output included).
     """
@@ -38,7 +39,7 @@ class RunnerProcess:
             stderr=self._log,
             text=True,
             bufsize=1,
-            cwd=BENCH_DIR,
+            cwd=RUNNERS_DIR,
             env=env,
         )
         self._answers: queue.Queue[str | None] = queue.Queue()
@@ -110,9 +111,21 @@ class RunnerProcess:
         return answer
 
 
-def runner_env(threads: int, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of every runner: identical thread settings for every column."""
+def runner_argv(python: str | Path, script: str, *args: str) -> tuple[str, ...]:
+    """``python RUNNERS_DIR/script args...``: how a runner script is started under a column's interpreter."""
+    return (str(python), str(RUNNERS_DIR / script), *args)
+
+
+def runner_env(threads: int, extra: dict[str, str] | None = None, isolated: bool = False) -> dict[str, str]:
+    """The environment of every runner: identical thread settings for every column.
+
+    ``isolated`` (the baseline) leaves out ``PYTHONPATH``, so that the interpreter sees only its own
+    virtualenv: a ``PYTHONPATH`` with polymix-torch's sources would put its drop-in ``pypolymix``
+    before the real one.
+    """
     env = dict(os.environ)
+    if isolated:
+        env.pop("PYTHONPATH", None)
     env.update(
         {
             "POLYMIX_BENCH_THREADS": str(threads),

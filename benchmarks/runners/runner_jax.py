@@ -7,13 +7,12 @@ constants. ``POLYMIX_BENCH_JAX_API`` names the module (default ``polymix_jax``).
 
 from __future__ import annotations
 
-import importlib
 import os
 import statistics
 import time
 from typing import Any
 
-from _runner_loop import configure_threads, serve
+from _runner_loop import configure_threads, serve_module
 
 THREADS = configure_threads()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -114,17 +113,7 @@ def _versions(api: Any | None) -> dict[str, Any]:
 
 def main() -> None:
     """Serve requests; an import failure of the backend is answered on every request."""
-    try:
-        api = importlib.import_module(API_NAME)
-    except Exception as exc:  # noqa: BLE001 - reported per request by the loop
-        error = exc
-
-        def failing(job: dict, data: str) -> JaxSession:
-            raise RuntimeError(f"import {API_NAME} failed: {error!r}")
-
-        serve(failing, lambda: {**_versions(None), "import_error": repr(error)}, jax_matmul_probe)
-        return
-    serve(lambda job, data: JaxSession(api, job, data), lambda: _versions(api), jax_matmul_probe)
+    serve_module(API_NAME, JaxSession, _versions, jax_matmul_probe)
 
 
 if __name__ == "__main__":
