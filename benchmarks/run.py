@@ -54,6 +54,15 @@ def _columns(ids: list[str], baseline: Path | None) -> list[Column]:
     return [table[i]() for i in COLUMN_IDS if i in ids]
 
 
+def _before_columns(columns: list[Column], checkout: Path) -> list[Column]:
+    """A twin of every polymix column running on ``checkout``'s sources: before/after in one interleaved run."""
+    src = [checkout / "packages" / f"polymix-{p}" / "src" for p in ("core", "torch", "jax")]
+    path = os.pathsep.join(str(s.resolve()) for s in src)
+    return [
+        Column(f"{c.id}_before", f"{c.label}, before", c.argv, pythonpath=path) for c in columns if c.id != "pypolymix"
+    ]
+
+
 def _machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -99,6 +108,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: 2 short rounds; writes under reports/_scratch/")
     p.add_argument("--workloads", nargs="+", help="workload names (space- or comma-separated); default all")
     p.add_argument("--columns", nargs="+", choices=COLUMN_IDS, help="columns to run; default all")
+    p.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. a git worktree of an older commit): adds a '<column>_before' twin of every "
+        "polymix column on its sources, timed in the same interleaved rounds",
+    )
     p.add_argument("--rounds", type=int, help="interleaved rounds (default 7, quick 2)")
     p.add_argument("--min-time", type=float, help="seconds per timed block (default 0.3, quick 0.05)")
     p.add_argument("--threads", type=int, default=1, help="threads of every runner (default 1, see README)")
@@ -127,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for item in (args.workloads or []) for n in item.split(",") if n]
     workloads = select(names)
     col_ids = list(args.columns or COLUMN_IDS)
-    full = not (args.quick or names or args.columns)
+    full = not (args.quick or names or args.columns or args.before)
     stem = args.out or (REPORTS / "latest" if full else SCRATCH / ("quick" if args.quick else "partial"))
     settings = Settings(
         threads=args.threads,
@@ -147,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         work_root = Path(os.environ.get("POLYMIX_NOX_ROOT", REPO_ROOT / ".nox"))
         baseline = args.baseline_python.absolute() if args.baseline_python else baseline_python(work_root, REPO_ROOT)
     columns = _columns(col_ids, baseline)
+    if args.before:
+        twins = {c.id.removesuffix("_before"): c for c in _before_columns(columns, args.before)}
+        columns = [c for col in columns for c in (col, twins.get(col.id)) if c is not None]
     print(f"columns: {', '.join(c.id for c in columns)}; workloads: {', '.join(w.name for w in workloads)}", flush=True)
 
     probe_cols = {

@@ -116,16 +116,20 @@ def runner_argv(python: str | Path, script: str, *args: str) -> tuple[str, ...]:
     return (str(python), str(RUNNERS_DIR / script), *args)
 
 
-def runner_env(threads: int, extra: dict[str, str] | None = None, isolated: bool = False) -> dict[str, str]:
+def runner_env(
+    threads: int, extra: dict[str, str] | None = None, isolated: bool = False, pythonpath: str | None = None
+) -> dict[str, str]:
     """The environment of every runner: identical thread settings for every column.
 
     ``isolated`` (the baseline) leaves out ``PYTHONPATH``, so that the interpreter sees only its own
     virtualenv: a ``PYTHONPATH`` with polymix-torch's sources would put its drop-in ``pypolymix``
-    before the real one.
+    before the real one. ``pythonpath`` replaces it (a "before" column: another checkout's sources).
     """
     env = dict(os.environ)
     if isolated:
         env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
     env.update(
         {
             "POLYMIX_BENCH_THREADS": str(threads),

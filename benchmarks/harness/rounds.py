@@ -19,12 +19,14 @@ class Column:
     """One backend column: an id, a label for the report, the runner's argv.
 
     ``isolated``: run without ``PYTHONPATH`` (the baseline, whose virtualenv holds all it needs).
+    ``pythonpath``: run with this ``PYTHONPATH`` (``--before``: the same runner on another checkout).
     """
 
     id: str
     label: str
     argv: tuple[str, ...]
     isolated: bool = False
+    pythonpath: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def run_workload(workload: Workload, columns: list[Column], settings: Settings, 
     for col in columns:
         cell = cells[col.id]
         try:
-            env = runner_env(settings.threads, settings.extra_env, col.isolated)
+            env = runner_env(settings.threads, settings.extra_env, col.isolated, col.pythonpath)
             proc = RunnerProcess(list(col.argv), env, scratch / "logs" / f"{workload.name}.{col.id}.log")
         except OSError as exc:
             cell.fail("start", exc)
@@ -137,7 +139,7 @@ def run_probe(column: Column, settings: Settings, scratch: Path, tag: str) -> di
     """The matmul peak probe of one runner (``{"error": ...}`` if it failed)."""
     proc = RunnerProcess(
         list(column.argv),
-        runner_env(settings.threads, settings.extra_env, column.isolated),
+        runner_env(settings.threads, settings.extra_env, column.isolated, column.pythonpath),
         scratch / "logs" / f"probe.{tag}.log",
     )
     try:

@@ -49,11 +49,13 @@ class IIDGaussianPrior(Prior):
         self._spec = spec
         self.register_buffer("_mean_buf", mean_buf, persistent=False)
         self.register_buffer("_std_buf", std_buf, persistent=False)
+        self._forms: dict[tuple[Any, ...], GaussianForm] = {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         if "_spec" not in state:  # pickled by pypolymix
             self._spec = IIDGaussianPriorSpec(self._mean_buf, self._std_buf)
+        self._forms = {}
 
     @property
     def spec(self) -> IIDGaussianPriorSpec:
@@ -72,11 +74,26 @@ class IIDGaussianPrior(Prior):
         )
 
     def gaussian_form(self, num_params: int, dtype: torch.dtype, device: Any) -> GaussianForm:
-        """``(mean (d,), std (d,), log det = 2 sum log std)``; the logarithm of each std, never of a variance."""
-        mean, std = self.parameters_for(num_params, device, dtype)
-        log_std = self._std_buf.to(device=device, dtype=dtype).log()
-        logdet = (2.0 * num_params) * log_std if log_std.ndim == 0 else 2.0 * log_std.sum()
-        return GaussianForm(mean, std, logdet)
+        """``(mean (d,), std (d,), log det = 2 sum log std)``; the logarithm of each std, never of a variance.
+
+        Constants: built once per size, dtype and device and reused (outside ``torch.compile``, which
+        folds them itself), so a training step does not rebuild them.
+        """
+        key = (num_params, dtype, device)
+        compiling = torch.compiler.is_compiling() or torch._C._functorch.peek_interpreter_stack() is not None
+        form = None if compiling else self._forms.get(key)
+        if form is None:
+            mean, std = self.parameters_for(num_params, device, dtype)
+            log_std = self._std_buf.to(device=device, dtype=dtype).log()
+            logdet = (2.0 * num_params) * log_std if log_std.ndim == 0 else 2.0 * log_std.sum()
+            form = GaussianForm(mean, std, logdet)
+            if not compiling:
+                self._forms[key] = form
+        return form
+
+    def _apply(self, fn: Any, recurse: bool = True) -> Any:
+        self._forms.clear()  # .to(), .double(), ...: the buffers may have changed
+        return super()._apply(fn, recurse)
 
     def _log_prob(self, theta: torch.Tensor) -> torch.Tensor:
         """``log p(theta)`` for ``theta (..., num_params)`` in closed form: ``(...)``."""
