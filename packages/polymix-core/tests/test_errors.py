@@ -30,6 +30,8 @@ from polymix_core import (
         (polymix_core.CheckpointError, ValueError),
         (polymix_core.NumericalError, ArithmeticError),
         (polymix_core.ResourceLimitError, MemoryError),
+        (polymix_core.DomainError, ValueError),
+        (polymix_core.DataError, ValueError),
     ],
     ids=lambda v: v.__name__,
 )
@@ -49,7 +51,9 @@ def test_shape_and_configuration_errors_are_value_errors_not_type_errors():
 
 
 def test_every_public_exception_is_in_the_family():
-    excs = [v for v in vars(polymix_core).values() if isinstance(v, type) and issubclass(v, BaseException)]
+    excs = [v for v in vars(polymix_core).values() if isinstance(v, type) and issubclass(v, Exception)]
+    excs = [e for e in excs if not issubclass(e, Warning)]
+    assert issubclass(polymix_core.PolymixWarning, UserWarning)
     assert {e.__name__ for e in excs} == {
         "PolymixError",
         "PolymixValueError",
@@ -58,6 +62,8 @@ def test_every_public_exception_is_in_the_family():
         "ConfigurationError",
         "DistributionUnavailableError",
         "CheckpointError",
+        "DomainError",
+        "DataError",
         "NumericalError",
         "ResourceLimitError",
     }

@@ -43,11 +43,19 @@ def test_contract_surface():
     assert surrogate_models.mixture.GatingNetwork is surrogate_models.GatingNetwork
 
 
+_SCALING = {"input_bounds": None, "output_shift": None, "output_scale": None, "extrapolation": "error"}
+
+
 def _defaults(fn):
+    """Defaults of the pypolymix 0.1.9 arguments; the keyword-only scaling extensions are checked on their own."""
+    params = inspect.signature(fn).parameters
+    if set(_SCALING) <= set(params):
+        assert {k: params[k].default for k in _SCALING} == _SCALING
+        assert all(params[k].kind == inspect.Parameter.KEYWORD_ONLY for k in _SCALING)
     return {
         name: p.default
-        for name, p in inspect.signature(fn).parameters.items()
-        if p.default is not inspect.Parameter.empty
+        for name, p in params.items()
+        if p.default is not inspect.Parameter.empty and name not in _SCALING
     }
 
 
@@ -57,7 +65,9 @@ def test_seed_arguments_and_defaults():
     }  # fmt: skip
     assert _defaults(surrogate_models.PolynomialChaosExpansion) == {"num_outputs": 1, "degree": 3, "q": 1.0}
     assert list(inspect.signature(surrogate_models.GatingNetwork).parameters)[:2] == ["num_inputs", "num_experts"]
-    assert list(inspect.signature(surrogate_models.MixtureOfExperts).parameters) == ["experts", "gating_network"]
+    params = inspect.signature(surrogate_models.MixtureOfExperts).parameters
+    assert [k for k in params if k not in _SCALING] == ["experts", "gating_network"]
+    assert _defaults(surrogate_models.MixtureOfExperts) == {}
     assert _defaults(parameter_groups.GaussianGroup) == {
         "prior": None, "init_scale_diag": 0.1, "jitter": 1e-6, "kl_num_mc_samples": 64, "key": None,
     }  # fmt: skip

@@ -107,5 +107,13 @@ def test_seed_signatures_and_defaults() -> None:
     assert nn_defaults["activation"] is __import__("torch").nn.functional.relu
     pce = _defaults(sm.PolynomialChaosExpansion)
     assert (pce["num_outputs"], pce["degree"]) == (1, 3)
-    assert list(_defaults(sm.MixtureOfExperts)) == ["experts", "gating_network"]
+    positional = [
+        k for k, p in inspect.signature(sm.MixtureOfExperts).parameters.items() if p.kind != p.KEYWORD_ONLY
+    ]
+    assert positional == ["experts", "gating_network"]
+    scaling = {"input_bounds": None, "output_shift": None, "output_scale": None, "extrapolation": "error"}
+    for cls in (sm.NeuralNetwork, sm.PolynomialChaosExpansion, sm.MixtureOfExperts):
+        params = inspect.signature(cls).parameters  # keyword-only extensions of the pypolymix 0.1.9 API
+        assert {k: params[k].default for k in scaling} == scaling
+        assert all(params[k].kind == inspect.Parameter.KEYWORD_ONLY for k in scaling)
     assert list(_defaults(sm.GatingNetwork))[:2] == ["num_inputs", "num_experts"]

@@ -22,11 +22,14 @@ from ._checkpoint import (
 from ._errors import (
     CheckpointError as CheckpointError,
     ConfigurationError as ConfigurationError,
+    DataError as DataError,
     DistributionUnavailableError as DistributionUnavailableError,
+    DomainError as DomainError,
     NumericalError as NumericalError,
     PolymixError as PolymixError,
     PolymixTypeError as PolymixTypeError,
     PolymixValueError as PolymixValueError,
+    PolymixWarning as PolymixWarning,
     ResourceLimitError as ResourceLimitError,
     ShapeError as ShapeError,
     check_input_shape as check_input_shape,
@@ -83,6 +86,13 @@ from ._resources import (
     physical_memory_bytes as physical_memory_bytes,
     sampling_arrays as sampling_arrays,
 )
+from ._scaling import (
+    BOUNDS_RTOL as BOUNDS_RTOL,
+    EXTRAPOLATION_MODES as EXTRAPOLATION_MODES,
+    Scaling as Scaling,
+    check_input_bounds as check_input_bounds,
+    check_output_affine as check_output_affine,
+)
 from ._spec_views import SpecAttribute as SpecAttribute
 from ._surrogate_specs import (
     ACTIVATIONS as ACTIVATIONS,
@@ -119,7 +129,9 @@ def __getattr__(name: str) -> ModuleType:
 
 __all__ = [
     "ACTIVATIONS",
+    "BOUNDS_RTOL",
     "CHECKPOINT_FORMAT",
+    "EXTRAPOLATION_MODES",
     "FEATURES",
     "GROUP_CLASSES",
     "PRIOR_CLASSES",
@@ -129,8 +141,10 @@ __all__ = [
     "CheckpointLimits",
     "ConfigurationError",
     "CustomGroupSpec",
+    "DataError",
     "DeterministicGroupSpec",
     "DistributionUnavailableError",
+    "DomainError",
     "ExpertInfo",
     "GatingSpec",
     "GaussianGroupSpec",
@@ -153,8 +167,10 @@ __all__ = [
     "PolymixError",
     "PolymixTypeError",
     "PolymixValueError",
+    "PolymixWarning",
     "PriorSpec",
     "ResourceLimitError",
+    "Scaling",
     "ShapeError",
     "SpecAttribute",
     "SurrogateSpec",
@@ -163,10 +179,12 @@ __all__ = [
     "available_memory_bytes",
     "basis_gather_indices",
     "check_group_total",
+    "check_input_bounds",
     "check_input_shape",
     "check_memory",
     "check_noise_shape",
     "check_nonnegative_int",
+    "check_output_affine",
     "check_params_shape",
     "check_positive_float",
     "check_positive_int",

@@ -12,7 +12,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import CheckpointError
+from ._errors import CheckpointError, ConfigurationError
 from ._group_specs import (
     DeterministicGroupSpec,
     GaussianGroupSpec,
@@ -21,6 +21,7 @@ from ._group_specs import (
     LowRankGaussianGroupSpec,
 )
 from ._index_sets import num_hyperbolic_cross_terms
+from ._scaling import EXTRAPOLATION_MODES, check_input_bounds, check_output_affine
 from ._surrogate_specs import ACTIVATIONS, GatingSpec, MLPSpec, PCESpec
 
 __all__ = ["CHECKPOINT_FORMAT", "CheckpointLimits", "expected_raw_shapes"]
@@ -68,8 +69,12 @@ class CheckpointLimits:
     max_particles: int = 1 << 20
 
 
+#: Optional surrogate fields (absent in files written before they existed, and when unset).
+_SCALING_KEYS = frozenset({"input_bounds", "output_shift", "output_scale", "extrapolation"})
+
+
 def _keys(cls: Any, *extra: str) -> frozenset[str]:
-    return frozenset({f.name for f in dataclasses.fields(cls)} | set(extra))
+    return frozenset({f.name for f in dataclasses.fields(cls)} | set(extra)) - _SCALING_KEYS
 
 
 _MLP_KEYS = _keys(MLPSpec, "kind")
@@ -101,16 +106,29 @@ def _fail(where: str, expected: str, received: Any) -> CheckpointError:
     return CheckpointError(f"spec field {where}: expected {expected}, received {shown}")
 
 
-def _dict(where: str, value: Any, keys: frozenset[str]) -> dict[str, Any]:
+def _dict(where: str, value: Any, keys: frozenset[str], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _fail(where, "a JSON object", type(value).__name__)
-    missing, unknown = sorted(keys - set(value)), sorted(set(value) - keys)
+    missing, unknown = sorted(keys - set(value)), sorted(set(value) - keys - optional)
     if missing or unknown:
+        extra = f" and optionally {sorted(optional)}" if optional else ""
         raise CheckpointError(
-            f"spec field {where}: expected exactly the fields {sorted(keys)}, received missing {missing}, "
+            f"spec field {where}: expected exactly the fields {sorted(keys)}{extra}, received missing {missing}, "
             f"unknown {unknown}"
         )
     return value
+
+
+def _scaling(where: str, d: dict[str, Any], num_inputs: int, num_outputs: int) -> None:
+    """The optional scaling fields: bounded by the (already checked) widths, validated like the spec's."""
+    try:
+        check_input_bounds(d.get("input_bounds"), num_inputs)
+        check_output_affine("output_shift", d.get("output_shift"), num_outputs, positive=False)
+        check_output_affine("output_scale", d.get("output_scale"), num_outputs, positive=True)
+    except ConfigurationError as exc:
+        raise CheckpointError(f"spec field {where}.{exc}") from None
+    if d.get("extrapolation", "error") not in EXTRAPOLATION_MODES:
+        raise _fail(f"{where}.extrapolation", f"one of {EXTRAPOLATION_MODES}", d.get("extrapolation"))
 
 
 def _int(where: str, value: Any, low: int, high: int) -> int:
@@ -138,11 +156,12 @@ class _Sizes:
     def __init__(self, limits: CheckpointLimits) -> None:
         self.limits = limits
 
-    def mlp(self, where: str, d: Any, keys: frozenset[str], outputs_field: str) -> int:
+    def mlp(self, where: str, d: Any, keys: frozenset[str], outputs_field: str, scaled: bool = True) -> int:
         lim = self.limits
-        d = _dict(where, d, keys)
+        d = _dict(where, d, keys, _SCALING_KEYS if scaled else frozenset())
         n_in = _int(f"{where}.num_inputs", d["num_inputs"], 1, lim.max_inputs)
         n_out = _int(f"{where}.{outputs_field}", d[outputs_field], 1, lim.max_outputs)
+        _scaling(where, d, n_in, n_out)
         width = _int(f"{where}.width", d["width"], 1, lim.max_width)
         depth = _int(f"{where}.depth", d["depth"], 0, lim.max_depth)
         _activation(f"{where}.activation", d["activation"])
@@ -151,9 +170,10 @@ class _Sizes:
 
     def pce(self, where: str, d: Any) -> int:
         lim = self.limits
-        d = _dict(where, d, _PCE_KEYS)
+        d = _dict(where, d, _PCE_KEYS, _SCALING_KEYS)
         n_in = _int(f"{where}.num_inputs", d["num_inputs"], 1, lim.max_inputs)
         n_out = _int(f"{where}.num_outputs", d["num_outputs"], 1, lim.max_outputs)
+        _scaling(where, d, n_in, n_out)
         degree = _int(f"{where}.degree", d["degree"], 0, lim.max_degree)
         q = _number(f"{where}.q", d["q"], 1e-12, 1.0)
         max_terms = lim.max_index_entries // n_in
@@ -174,9 +194,9 @@ class _Sizes:
         if kind == "pce":
             return self.pce(where, d)
         if kind == "gating" and allow_mixture:
-            return self.mlp(where, d, _GATING_KEYS, "num_experts")
+            return self.mlp(where, d, _GATING_KEYS, "num_experts", scaled=False)
         if kind == "mixture" and allow_mixture:
-            d = _dict(where, d, _MIXTURE_KEYS)
+            d = _dict(where, d, _MIXTURE_KEYS, _SCALING_KEYS)
             experts = d["experts"]
             if not isinstance(experts, list) or not 1 <= len(experts) <= self.limits.max_experts:
                 raise _fail(f"{where}.experts", f"a list of 1 to {self.limits.max_experts} experts", experts)
@@ -192,7 +212,10 @@ class _Sizes:
                 raise _fail(
                     f"{where}.gating.kind", "'gating'", gating.get("kind") if isinstance(gating, dict) else gating
                 )
-            return total + self.mlp(f"{where}.gating", gating, _GATING_KEYS, "num_experts")
+            total += self.mlp(f"{where}.gating", gating, _GATING_KEYS, "num_experts", scaled=False)
+            first = experts[0]
+            _scaling(where, d, first["num_inputs"], first["num_outputs"])
+            return total
         allowed = "'mlp', 'pce', 'gating', 'mixture'" if allow_mixture else "'mlp', 'pce'"
         raise _fail(f"{where}.kind", f"one of {allowed}", kind)
 

@@ -21,6 +21,9 @@ __all__ = [
     "CheckpointError",
     "NumericalError",
     "ResourceLimitError",
+    "DomainError",
+    "DataError",
+    "PolymixWarning",
     "check_positive_int",
     "check_nonnegative_int",
     "check_positive_float",
@@ -67,6 +70,18 @@ class NumericalError(PolymixError, ArithmeticError):
 
 class ResourceLimitError(PolymixError, MemoryError):
     """A request would allocate more memory than the device has; the message states the allocation."""
+
+
+class DomainError(PolymixValueError):
+    """Inputs outside a surrogate's ``input_bounds``; the message names the first offending rows."""
+
+
+class DataError(PolymixValueError):
+    """Training or evaluation data that cannot be used (non-finite rows, mismatched lengths, wrong dtype)."""
+
+
+class PolymixWarning(UserWarning):
+    """A warning polymix issues on purpose (e.g. extrapolation outside ``input_bounds``)."""
 
 
 def _describe(value: Any) -> str:

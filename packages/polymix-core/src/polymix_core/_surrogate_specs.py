@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from math import prod
 from typing import Any, Hashable, NamedTuple, Union
@@ -19,6 +19,7 @@ from . import defaults
 from ._errors import ConfigurationError, check_nonnegative_int, check_positive_float, check_positive_int
 from ._index_sets import hyperbolic_cross_indices, total_order_indices
 from ._legendre import basis_gather_indices
+from ._scaling import Scaling
 
 __all__ = [
     "ACTIVATIONS",
@@ -48,8 +49,88 @@ class ParamSlice(NamedTuple):
     shape: tuple[int, ...]
 
 
+_SCALING_FIELDS = ("input_bounds", "output_shift", "output_scale", "extrapolation")
+_SCALING_DEFAULTS = {"input_bounds": None, "output_shift": None, "output_scale": None, "extrapolation": "error"}
+
+
 def _fields(spec: Any) -> dict[str, Any]:
-    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
+    """The dataclass fields, without scaling fields left at their defaults (pypolymix's constructors)."""
+    return {
+        f.name: getattr(spec, f.name)
+        for f in dataclasses.fields(spec)
+        if not (f.name in _SCALING_DEFAULTS and getattr(spec, f.name) == _SCALING_DEFAULTS[f.name])
+    }
+
+
+def _json_fields(spec: Any, names: Sequence[str] | None = None) -> dict[str, Any]:
+    """``_fields`` (only ``names`` if given) with tuples as lists (what JSON holds)."""
+
+    def plain(v: Any) -> Any:
+        return [plain(e) for e in v] if isinstance(v, tuple) else v
+
+    return {k: plain(v) for k, v in _fields(spec).items() if names is None or k in names}
+
+
+@dataclass(frozen=True)
+class _ScaledSpec:
+    """Keyword-only scaling fields shared by MLP, PCE and mixture specs (see ``polymix_core._scaling``).
+
+    Args:
+        input_bounds: ``None`` (inputs used as given, pypolymix's behaviour) or one ``(low, high)``
+            per input: inputs are mapped linearly from the bounds to ``[-1, 1]``.
+        output_shift: ``None`` or one shift per output: outputs are ``shift + scale * g(x)``.
+        output_scale: ``None`` or one positive scale per output.
+        extrapolation: ``"error"`` (default: inputs outside the bounds raise ``DomainError``) or
+            ``"warn"`` (warn once, then evaluate).
+    """
+
+    input_bounds: tuple[tuple[float, float], ...] | None = field(default=None, kw_only=True)
+    output_shift: tuple[float, ...] | None = field(default=None, kw_only=True)
+    output_scale: tuple[float, ...] | None = field(default=None, kw_only=True)
+    extrapolation: str = field(default="error", kw_only=True)
+
+    def __repr__(self) -> str:
+        # the architecture first, then only the scaling fields that are set
+        shown = [f.name for f in dataclasses.fields(self) if f.name not in _SCALING_FIELDS]
+        shown += [k for k in _SCALING_FIELDS if getattr(self, k) != _SCALING_DEFAULTS[k]]
+        return f"{type(self).__name__}({', '.join(f'{k}={getattr(self, k)!r}' for k in shown)})"
+
+    def _check_scaling(self, num_inputs: int, num_outputs: int) -> None:
+        scaling = Scaling.build(
+            num_inputs,
+            num_outputs,
+            input_bounds=self.input_bounds,
+            output_shift=self.output_shift,
+            output_scale=self.output_scale,
+            extrapolation=self.extrapolation,
+        )
+        for name in ("input_bounds", "output_shift", "output_scale"):
+            object.__setattr__(self, name, getattr(scaling, name, None))
+        self.__dict__["scaling"] = scaling  # the cached property below, computed once here
+
+    @cached_property
+    def scaling(self) -> Scaling | None:
+        """The input and output maps, or ``None`` when no scaling field is set (pypolymix's behaviour)."""
+        return Scaling.build(
+            self.num_inputs,  # type: ignore[attr-defined]
+            self.num_outputs,  # type: ignore[attr-defined]
+            **{k: getattr(self, k) for k in _SCALING_FIELDS},
+        )
+
+    def with_scaling(self, **fields: Any) -> Any:
+        """A copy with scaling fields replaced; the rest of the spec is unchanged.
+
+        Args:
+            **fields: Any of ``input_bounds``, ``output_shift``, ``output_scale``, ``extrapolation``.
+
+        Example:
+            >>> PCESpec(1, 1, 2).with_scaling(output_scale=[2.0]).output_scale
+            (2.0,)
+        """
+        unknown = sorted(set(fields) - set(_SCALING_FIELDS))
+        if unknown:
+            raise ConfigurationError(f"fields: expected only {_SCALING_FIELDS}, received {unknown}")
+        return dataclasses.replace(self, **fields)
 
 
 def _tile(named_shapes: Sequence[tuple[str, tuple[int, ...]]], offset: int = 0) -> tuple[ParamSlice, ...]:
@@ -61,8 +142,8 @@ def _tile(named_shapes: Sequence[tuple[str, tuple[int, ...]]], offset: int = 0) 
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class MLPSpec:
+@dataclass(frozen=True, repr=False)
+class MLPSpec(_ScaledSpec):
     """Fully connected network ``y = act(x @ W + b)`` on hidden layers, linear output layer.
 
     Flat layout: for each hidden layer then the output layer, weight
@@ -74,6 +155,7 @@ class MLPSpec:
         width: Hidden-layer width.
         depth: Number of hidden layers (0 gives an affine map).
         activation: Name of the hidden activation (one of ``ACTIVATIONS``).
+        input_bounds, output_shift, output_scale, extrapolation: keyword-only scaling (see ``_ScaledSpec``).
 
     Example:
         >>> MLPSpec(2, 1, width=8, depth=2).num_params
@@ -93,6 +175,7 @@ class MLPSpec:
         object.__setattr__(self, "depth", check_nonnegative_int("depth", self.depth))
         if self.activation not in ACTIVATIONS:
             raise ConfigurationError(f"activation: expected one of {ACTIVATIONS}, received {self.activation!r}")
+        self._check_scaling(self.num_inputs, self.num_outputs)
 
     @cached_property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -119,15 +202,15 @@ class MLPSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (``surrogate_spec_from_dict`` inverts it)."""
-        return {"kind": "mlp", **dataclasses.asdict(self)}
+        return {"kind": "mlp", **_json_fields(self)}
 
     def init_kwargs(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this network in any backend (the activation by name)."""
         return _fields(self)
 
 
-@dataclass(frozen=True)
-class PCESpec:
+@dataclass(frozen=True, repr=False)
+class PCESpec(_ScaledSpec):
     """Legendre polynomial chaos expansion.
 
     Coefficients are term-major: the coefficient of term ``k``, output ``o``
@@ -138,6 +221,8 @@ class PCESpec:
         num_outputs: Number of outputs.
         degree: Maximal total degree ``p``.
         q: Hyperbolic-cross norm exponent in ``(0, 1]``; ``1`` (default) is total order.
+        input_bounds, output_shift, output_scale, extrapolation: keyword-only scaling (see ``_ScaledSpec``);
+            with ``input_bounds`` the basis sees inputs mapped to its Legendre domain ``[-1, 1]``.
 
     Example:
         >>> spec = PCESpec(3, 2, degree=2)
@@ -158,6 +243,7 @@ class PCESpec:
         if q > 1.0:
             raise ConfigurationError(f"q: expected a number in (0, 1], received {q!r}")
         object.__setattr__(self, "q", q)
+        self._check_scaling(self.num_inputs, self.num_outputs)
 
     @cached_property
     def multi_indices(self) -> np.ndarray:
@@ -193,7 +279,7 @@ class PCESpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""
-        return {"kind": "pce", **dataclasses.asdict(self)}
+        return {"kind": "pce", **_json_fields(self)}
 
     def init_kwargs(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this expansion in any backend."""
@@ -357,13 +443,16 @@ class MixtureLayout:
         return batch == tuple(range(batch[0], batch[0] + len(batch)))
 
 
-@dataclass(frozen=True)
-class MixtureSpec:
+@dataclass(frozen=True, repr=False)
+class MixtureSpec(_ScaledSpec):
     """Mixture of experts: expert 0's block, expert 1's block, ..., then the gating block.
 
     Args:
         experts: Expert specs (MLP or PCE), agreeing on ``num_inputs`` and ``num_outputs``.
         gating: Gating spec with ``num_experts == len(experts)`` and the experts' ``num_inputs``.
+        input_bounds, output_shift, output_scale, extrapolation: keyword-only scaling of the whole mixture
+            (see ``_ScaledSpec``): the experts and the gating network see the mapped inputs, and the
+            experts' outputs are mapped. The experts themselves carry no scaling.
 
     Example:
         >>> experts = (MLPSpec(1, 1, width=4),) * 2
@@ -383,7 +472,14 @@ class MixtureSpec:
                 raise ConfigurationError(f"experts[{i}]: expected an MLPSpec or PCESpec, received {type(e).__name__}")
         if not isinstance(self.gating, GatingSpec):
             raise ConfigurationError(f"gating: expected a GatingSpec, received {type(self.gating).__name__}")
+        for i, e in enumerate(experts):
+            if e.scaling is not None:
+                raise ConfigurationError(
+                    f"experts[{i}]: expected an expert without input_bounds/output_shift/output_scale (a mixture "
+                    f"scales its inputs and outputs as a whole: set them on the mixture), received {e.scaling}"
+                )
         _ = self.layout  # validates
+        self._check_scaling(self.num_inputs, self.num_outputs)
 
     @cached_property
     def layout(self) -> MixtureLayout:
@@ -435,7 +531,12 @@ class MixtureSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description."""
-        return {"kind": "mixture", "experts": [e.to_dict() for e in self.experts], "gating": self.gating.to_dict()}
+        return {
+            "kind": "mixture",
+            "experts": [e.to_dict() for e in self.experts],
+            "gating": self.gating.to_dict(),
+            **_json_fields(self, _SCALING_FIELDS),
+        }
 
 
 SurrogateSpec = Union[MLPSpec, PCESpec, GatingSpec, MixtureSpec]
@@ -466,7 +567,8 @@ def surrogate_spec_from_dict(d: dict[str, Any]) -> SurrogateSpec:
         return GatingSpec(**d)
     if kind == "mixture":
         return MixtureSpec(
-            tuple(surrogate_spec_from_dict(e) for e in d["experts"]),  # type: ignore[misc]
-            surrogate_spec_from_dict(d["gating"]),  # type: ignore[arg-type]
+            tuple(surrogate_spec_from_dict(e) for e in d.pop("experts")),  # type: ignore[misc]
+            surrogate_spec_from_dict(d.pop("gating")),  # type: ignore[arg-type]
+            **d,
         )
     raise ConfigurationError(f"kind: expected one of 'mlp', 'pce', 'gating', 'mixture', received {kind!r}")

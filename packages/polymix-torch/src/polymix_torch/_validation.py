@@ -20,6 +20,7 @@ from polymix_core import (
 )
 
 __all__ = [
+    "is_concrete",
     "check_tensor",
     "check_forward_args",
     "check_noise",
@@ -29,6 +30,21 @@ __all__ = [
     "check_state_dict",
     "AllOrNothingLoad",
 ]
+
+
+def is_concrete(x: torch.Tensor) -> bool:
+    """Whether ``x`` holds values Python may read (checks that raise need them).
+
+    Not under ``torch.compile``, ``torch.jit`` tracing or ``torch.func`` transforms, whose
+    values are symbolic; the eager entry points (``fit``, ``predict``) check their data up front.
+    """
+    return not (
+        torch.compiler.is_compiling()
+        or torch.jit.is_tracing()
+        or x.device.type == "meta"
+        or torch._C._functorch.peek_interpreter_stack() is not None
+        or torch._C._functorch.is_functorch_wrapped_tensor(x)
+    )
 
 
 def check_tensor(name: str, value: Any) -> torch.Tensor:

@@ -43,6 +43,8 @@ from ._surrogates import (
     mixture_forward as mixture_forward,
     mlp_forward as mlp_forward,
     pce_forward as pce_forward,
+    scale_inputs as scale_inputs,
+    scale_outputs as scale_outputs,
     sigmoid as sigmoid,
 )
 
@@ -75,6 +77,8 @@ __all__ = [
     "prior_moments",
     "sample_from_noise",
     "sample_transform",
+    "scale_inputs",
+    "scale_outputs",
     "scale_tril",
     "score_function",
     "sigmoid",

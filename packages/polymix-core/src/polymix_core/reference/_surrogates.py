@@ -23,6 +23,8 @@ __all__ = [
     "mixture_forward",
     "expert_outputs",
     "gating_weights",
+    "scale_inputs",
+    "scale_outputs",
 ]
 
 
@@ -59,6 +61,26 @@ def _check(spec: SurrogateSpec, x: np.ndarray, params: np.ndarray) -> tuple[np.n
     return x, params
 
 
+def scale_inputs(spec: SurrogateSpec, x: np.ndarray) -> np.ndarray:
+    """``x`` mapped from ``spec.input_bounds`` to ``[-1, 1]`` (checked against the bounds); as is without bounds."""
+    bounds = getattr(spec, "input_bounds", None)
+    if bounds is None:
+        return x
+    spec.scaling.check_inputs(x)  # type: ignore[union-attr]
+    low, high = np.array(bounds, dtype=np.float64).T  # (num_inputs,) each
+    return 2.0 * (x - low) / (high - low) - 1.0
+
+
+def scale_outputs(spec: SurrogateSpec, y: np.ndarray) -> np.ndarray:
+    """``output_shift + output_scale * y`` for ``y (..., num_outputs)``; as is when unset."""
+    scale, shift = getattr(spec, "output_scale", None), getattr(spec, "output_shift", None)
+    if scale is not None:
+        y = y * np.array(scale, dtype=np.float64)
+    if shift is not None:
+        y = y + np.array(shift, dtype=np.float64)
+    return y
+
+
 def mlp_forward(spec: MLPSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
     """MLP outputs ``(num_samples, batch_size, num_outputs)``.
 
@@ -76,6 +98,7 @@ def mlp_forward(spec: MLPSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
     if spec.activation not in ACTIVATION_FUNCTIONS:
         raise PolymixTypeError(f"spec.activation: expected a named activation, received {spec.activation!r}")
     act = ACTIVATION_FUNCTIONS[spec.activation]
+    x = scale_inputs(spec, x)
     out = []
     for theta in params:
         h = x
@@ -87,7 +110,7 @@ def mlp_forward(spec: MLPSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
             if j < spec.num_layers - 1:
                 h = act(h)
         out.append(h)
-    return np.stack(out)
+    return scale_outputs(spec, np.stack(out))
 
 
 def pce_forward(spec: PCESpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -104,13 +127,14 @@ def pce_forward(spec: PCESpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
     from numpy.polynomial import legendre as npleg
 
     x, params = _check(spec, x, params)
+    x = scale_inputs(spec, x)
     basis = np.ones((x.shape[0], spec.num_terms))  # (batch_size, num_terms)
     for k, alpha in enumerate(spec.multi_indices):
         for i, n in enumerate(alpha):
             if n:
                 basis[:, k] *= npleg.legval(x[:, i], np.eye(n + 1)[n])
     coeffs = params.reshape(params.shape[0], spec.num_terms, spec.num_outputs)  # (num_samples, num_terms, num_outputs)
-    return np.einsum("bk,sko->sbo", basis, coeffs)
+    return scale_outputs(spec, np.einsum("bk,sko->sbo", basis, coeffs))
 
 
 def gating_forward(spec: GatingSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -122,17 +146,21 @@ def gating_forward(spec: GatingSpec, x: np.ndarray, params: np.ndarray) -> np.nd
 
 
 def expert_outputs(spec: MixtureSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """Each expert on its block: ``(num_samples, num_experts, batch_size, num_outputs)``."""
+    """Each expert on its block: ``(num_samples, num_experts, batch_size, num_outputs)``.
+
+    With the mixture's scaling: the experts see the mapped inputs, and their outputs are mapped.
+    """
     x, params = _check(spec, x, params)
+    x = scale_inputs(spec, x)
     outs = [forward(e, x, params[:, sl.start : sl.stop]) for e, sl in zip(spec.experts, spec.slices)]
-    return np.stack(outs, axis=1)
+    return scale_outputs(spec, np.stack(outs, axis=1))
 
 
 def gating_weights(spec: MixtureSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """The gating network on its block: ``(num_samples, batch_size, num_experts)``."""
+    """The gating network on its block (at the mapped inputs): ``(num_samples, batch_size, num_experts)``."""
     x, params = _check(spec, x, params)
     sl = spec.slices[-1]
-    return gating_forward(spec.gating, x, params[:, sl.start : sl.stop])
+    return gating_forward(spec.gating, scale_inputs(spec, x), params[:, sl.start : sl.stop])
 
 
 def mixture_forward(spec: MixtureSpec, x: np.ndarray, params: np.ndarray) -> np.ndarray:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import abc
+import copy
 from typing import Any
 
 import equinox as eqx
 import jax
-from polymix_core import check_input_shape, check_params_shape
+import jax.numpy as jnp
+from polymix_core import ConfigurationError, Scaling, check_input_shape, check_params_shape
 
 from .._validation import as_float_array, float_dtype_of
 
@@ -80,6 +82,44 @@ class SurrogateModel(eqx.Module):
         Returns:
             Outputs ``(num_samples, batch_size, num_outputs)``.
         """
+
+    @property
+    def scaling(self) -> Scaling | None:
+        """The input bounds and output scaling (``polymix_core.Scaling``) of the spec, or ``None``."""
+        return getattr(getattr(self, "spec", None), "scaling", None)
+
+    def with_scaling(self, **fields: Any) -> SurrogateModel:
+        """A copy with scaling fields replaced: ``input_bounds``, ``output_shift``, ``output_scale``, ``extrapolation``.
+
+        ``fit`` calls it to store the data's scale with the model; ``self`` is unchanged.
+
+        Raises:
+            ConfigurationError: invalid fields, or a surrogate without scaling support.
+        """
+        spec = getattr(self, "spec", None)
+        if not hasattr(spec, "with_scaling"):
+            raise ConfigurationError(
+                f"surrogate: {type(self).__name__} does not support input_bounds/output scaling; the built-in "
+                "NeuralNetwork, PolynomialChaosExpansion and MixtureOfExperts do"
+            )
+        new_spec = spec.with_scaling(**fields)  # type: ignore[union-attr]  # validates first
+        new = copy.copy(self)
+        object.__setattr__(new, "spec", new_spec)  # a static field: not a leaf that eqx.tree_at could replace
+        return new
+
+    def _map_inputs(self, x: jax.Array) -> jax.Array:
+        """``x`` mapped from ``input_bounds`` to ``[-1, 1]``; checked against the bounds when not traced."""
+        scaling = self.scaling
+        if scaling is None or not scaling.maps_inputs:
+            return x
+        if not isinstance(x, jax.core.Tracer):  # values unknown under jit; fit and predict check up front
+            scaling.check_inputs(x, xp=jnp)
+        return scaling.map_inputs(x, jnp)  # type: ignore[no-any-return]
+
+    def _map_outputs(self, y: jax.Array) -> jax.Array:
+        """``output_shift + output_scale * y`` for ``y (..., num_outputs)``."""
+        scaling = self.scaling
+        return y if scaling is None else scaling.map_outputs(y, jnp)
 
     @abc.abstractmethod
     def num_params(self) -> int:

@@ -117,6 +117,11 @@ class MixtureOfExperts(SurrogateModel):
         experts: ``NeuralNetwork`` or ``PolynomialChaosExpansion`` experts agreeing on
             ``num_inputs`` and ``num_outputs``.
         gating_network: A ``GatingNetwork`` with ``num_experts == len(experts)``.
+        input_bounds: ``None`` or one ``(low, high)`` per input: the experts and the gating network
+            see inputs mapped to ``[-1, 1]``; outside the bounds raises ``DomainError`` (when not traced).
+        output_shift: ``None`` or one value per output added to the mixture's (and experts') outputs.
+        output_scale: ``None`` or one positive value per output multiplying them (before the shift).
+        extrapolation: ``"error"`` or ``"warn"`` for inputs outside the bounds.
 
     Example:
         >>> import jax
@@ -139,7 +144,16 @@ class MixtureOfExperts(SurrogateModel):
     num_outputs = SpecAttribute[int](doc="Shared output width (read-only).", source="_layout")
     num_experts = SpecAttribute[int](doc="Number of experts (read-only).", source="_layout")
 
-    def __init__(self, experts: Sequence[SurrogateModel], gating_network: GatingNetwork):
+    def __init__(
+        self,
+        experts: Sequence[SurrogateModel],
+        gating_network: GatingNetwork,
+        *,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
+    ):
         experts = tuple(experts)
         for i, e in enumerate(experts):
             if not isinstance(e, (NeuralNetwork, PolynomialChaosExpansion)):
@@ -162,7 +176,14 @@ class MixtureOfExperts(SurrogateModel):
             gating_num_params=gating_network.num_params(),
             gating_name="gating_network",
         )
-        self.spec = MixtureSpec(expert_specs, gating_network.spec)
+        self.spec = MixtureSpec(
+            expert_specs,
+            gating_network.spec,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )
         self.experts, self.gating_network = experts, gating_network
         self._layout = layout
 
@@ -173,7 +194,8 @@ class MixtureOfExperts(SurrogateModel):
 
         gating = build_surrogate(spec.gating)
         assert isinstance(gating, GatingNetwork)
-        return cls([build_surrogate(e) for e in spec.experts], gating)
+        scaling = {} if spec.scaling is None else spec.scaling.fields()
+        return cls([build_surrogate(e) for e in spec.experts], gating, **scaling)
 
     @property
     def param_slices(self) -> list[tuple[int, int]]:
@@ -225,7 +247,7 @@ class MixtureOfExperts(SurrogateModel):
             ``(num_samples, num_experts, batch_size, num_outputs)``.
         """
         x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
-        return self._expert_outputs(x, params)
+        return self._map_outputs(self._expert_outputs(self._map_inputs(x), params))
 
     def get_gating_weights(self, x: Any, params: Any) -> jax.Array:
         """Compute the mixture weights produced by the gating network.
@@ -234,7 +256,7 @@ class MixtureOfExperts(SurrogateModel):
             ``(num_samples, batch_size, num_experts)``.
         """
         x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
-        return self._gating_weights(x, params)
+        return self._gating_weights(self._map_inputs(x), params)
 
     def forward(self, x: Any, params: Any) -> jax.Array:
         """Gated combination of the experts for every parameter sample.
@@ -247,5 +269,6 @@ class MixtureOfExperts(SurrogateModel):
             ``(num_samples, batch_size, num_outputs)``.
         """
         x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
+        x = self._map_inputs(x)
         weights = self._gating_weights(x, params)  # (num_samples, batch_size, num_experts)
-        return jnp.einsum("sbe,sebo->sbo", weights, self._expert_outputs(x, params))
+        return self._map_outputs(jnp.einsum("sbe,sebo->sbo", weights, self._expert_outputs(x, params)))

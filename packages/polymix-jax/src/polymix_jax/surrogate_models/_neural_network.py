@@ -131,6 +131,12 @@ class NeuralNetwork(SurrogateModel):
         depth: Number of hidden layers.
         activation: Callable applied after each hidden layer, or a name from
             ``polymix_core.ACTIVATIONS``. Default ``jax.nn.relu``.
+        input_bounds: ``None`` (pypolymix's behaviour) or one ``(low, high)`` per input: inputs are
+            mapped to ``[-1, 1]`` first, and inputs outside the bounds raise ``DomainError`` (checked
+            when the values are known: eagerly, and in ``fit``/``predict`` before compiling).
+        output_shift: ``None`` or one value per output added to the outputs.
+        output_scale: ``None`` or one positive value per output multiplying the outputs (before the shift).
+        extrapolation: ``"error"`` or ``"warn"`` (warn once, then evaluate) for inputs outside the bounds.
 
     Example:
         >>> import jax
@@ -158,9 +164,24 @@ class NeuralNetwork(SurrogateModel):
         width: int = WIDTH,
         depth: int = DEPTH,
         activation: Callable[[jax.Array], jax.Array] | str = jax.nn.relu,
+        *,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
     ):
         fn, name = resolve_activation(activation)
-        self.spec = MLPSpec(num_inputs, num_outputs, width, depth, name)
+        self.spec = MLPSpec(
+            num_inputs,
+            num_outputs,
+            width,
+            depth,
+            name,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )
         self.activation = fn
 
     def num_params(self) -> int:
@@ -181,4 +202,4 @@ class NeuralNetwork(SurrogateModel):
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
         """
         x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
-        return mlp_apply(self.spec, self.activation, x, params)
+        return self._map_outputs(mlp_apply(self.spec, self.activation, self._map_inputs(x), params))

@@ -49,6 +49,12 @@ class PolynomialChaosExpansion(SurrogateModel):
         degree: Maximal total degree ``p``.
         q: Hyperbolic-cross exponent in ``(0, 1]`` (keyword-only extension of the pypolymix 0.1.9 API);
             ``1`` (default) is the total-order set.
+        input_bounds: ``None`` (pypolymix's behaviour) or one ``(low, high)`` per input: inputs are
+            mapped to ``[-1, 1]`` first, and inputs outside the bounds raise ``DomainError`` (checked
+            when the values are known: eagerly, and in ``fit``/``predict`` before compiling).
+        output_shift: ``None`` or one value per output added to the outputs.
+        output_scale: ``None`` or one positive value per output multiplying the outputs (before the shift).
+        extrapolation: ``"error"`` or ``"warn"`` (warn once, then evaluate) for inputs outside the bounds.
 
     Example:
         >>> import jax
@@ -66,8 +72,28 @@ class PolynomialChaosExpansion(SurrogateModel):
     degree = SpecAttribute[int]()
     q = SpecAttribute[float]()
 
-    def __init__(self, num_inputs: int, num_outputs: int = NUM_OUTPUTS, degree: int = DEGREE, *, q: float = Q):
-        self.spec = PCESpec(num_inputs, num_outputs, degree, q)
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = NUM_OUTPUTS,
+        degree: int = DEGREE,
+        *,
+        q: float = Q,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
+    ):
+        self.spec = PCESpec(
+            num_inputs,
+            num_outputs,
+            degree,
+            q,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )
 
     @property
     def num_terms(self) -> int:
@@ -97,4 +123,4 @@ class PolynomialChaosExpansion(SurrogateModel):
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
         """
         x, params = prepare_inputs(x, params, self.num_inputs, self.num_params())
-        return pce_apply(self.spec, x, params)
+        return self._map_outputs(pce_apply(self.spec, self._map_inputs(x), params))

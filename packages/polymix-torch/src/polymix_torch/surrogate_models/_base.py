@@ -5,13 +5,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+import array_api_compat.torch as xp_torch
 import torch
-from polymix_core import ConfigurationError
+from polymix_core import ConfigurationError, Scaling
 from torch import nn
 
-from .._validation import AllOrNothingLoad
+from .._validation import AllOrNothingLoad, is_concrete
 
-__all__ = ["SurrogateModel"]
+__all__ = ["SurrogateModel", "SpecScaling"]
 
 
 class SurrogateModel(AllOrNothingLoad, nn.Module, ABC):
@@ -61,3 +62,56 @@ class SurrogateModel(AllOrNothingLoad, nn.Module, ABC):
             f"surrogate: {type(self).__name__} has no polymix_core spec; only the built-in surrogates "
             "(NeuralNetwork, PolynomialChaosExpansion, GatingNetwork, MixtureOfExperts) have one"
         )
+
+    @property
+    def scaling(self) -> Scaling | None:
+        """The input bounds and output scaling (``polymix_core.Scaling``), or ``None`` (inputs and outputs as is).
+
+        Built-in surrogates read it from their spec; user-defined surrogates have none.
+        """
+        return None
+
+    def set_scaling(self, **fields: Any) -> None:
+        """Replace scaling fields in place: ``input_bounds``, ``output_shift``, ``output_scale``, ``extrapolation``.
+
+        ``fit`` calls it to store the data's scale with the model. Fields not given keep their values.
+
+        Raises:
+            ConfigurationError: invalid fields (nothing changes), or a surrogate without scaling support.
+        """
+        raise ConfigurationError(
+            f"surrogate: {type(self).__name__} does not support input_bounds/output scaling; the built-in "
+            "NeuralNetwork, PolynomialChaosExpansion and MixtureOfExperts do"
+        )
+
+    def _map_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` mapped from ``input_bounds`` to ``[-1, 1]``, checked against the bounds when its values are known."""
+        scaling = self.scaling
+        if scaling is None or not scaling.maps_inputs:
+            return x
+        if is_concrete(x):
+            scaling.check_inputs(x, xp=xp_torch)
+        return scaling.map_inputs(x, xp_torch)  # type: ignore[no-any-return]
+
+    def _map_outputs(self, y: torch.Tensor) -> torch.Tensor:
+        """``output_shift + output_scale * y`` for ``y (..., num_outputs)``."""
+        scaling = self.scaling
+        return y if scaling is None else scaling.map_outputs(y, xp_torch)
+
+
+class SpecScaling:
+    """Scaling read from and written to the surrogate's own spec (``NeuralNetwork``, ``PolynomialChaosExpansion``)."""
+
+    _spec: Any
+
+    def _set_spec(self, spec: Any) -> None:  # pragma: no cover - provided by the surrogate
+        raise NotImplementedError
+
+    @property
+    def scaling(self) -> Scaling | None:
+        """``spec.scaling``: the input bounds and output scaling, or ``None``."""
+        return self._spec.scaling  # type: ignore[no-any-return]
+
+    def set_scaling(self, **fields: Any) -> None:
+        """Replace scaling fields in place (see ``SurrogateModel.set_scaling``); the spec is validated first."""
+        self._set_spec(self._spec.with_scaling(**fields))

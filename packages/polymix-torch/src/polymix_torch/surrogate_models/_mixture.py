@@ -16,6 +16,7 @@ from polymix_core import (
     MLPSpec,
     PCESpec,
     PolymixTypeError,
+    Scaling,
     SpecAttribute,
 )
 from torch import nn
@@ -140,15 +141,30 @@ class MixtureOfExperts(SurrogateModel):
     num_outputs = SpecAttribute[int](doc="Shared output width (read-only).", source="_layout")
     num_experts = SpecAttribute[int](doc="Number of experts (read-only).", source="_layout")
 
-    def __init__(self, experts: Sequence[SurrogateModel], gating_network: SurrogateModel) -> None:
+    def __init__(
+        self,
+        experts: Sequence[SurrogateModel],
+        gating_network: SurrogateModel,
+        *,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
+    ) -> None:
         """Initialize the mixture of experts architecture.
 
         Args:
-            experts: Expert surrogates, agreeing on ``num_inputs`` and ``num_outputs``.
+            experts: Expert surrogates, agreeing on ``num_inputs`` and ``num_outputs``, without scaling of their own.
             gating_network: A surrogate returning mixture weights over ``len(experts)`` experts.
+            input_bounds: ``None`` or one ``(low, high)`` per input: the experts and the gating network
+                see inputs mapped to ``[-1, 1]``; inputs outside the bounds raise ``DomainError``.
+            output_shift: ``None`` or one value per output added to the mixture's (and experts') outputs.
+            output_scale: ``None`` or one positive value per output multiplying them (before the shift).
+            extrapolation: ``"error"`` or ``"warn"`` for inputs outside the bounds.
 
         Raises:
-            ConfigurationError: no experts, experts that disagree, or a gating network of the wrong size.
+            ConfigurationError: no experts, experts that disagree or carry their own scaling, or a gating
+                network of the wrong size.
             PolymixTypeError: an expert or the gating network is not a ``SurrogateModel``.
         """
         experts = list(experts)
@@ -160,17 +176,33 @@ class MixtureOfExperts(SurrogateModel):
                 f"gating_network: expected a SurrogateModel, received {type(gating_network).__name__}"
             )
         layout = _layout(experts, gating_network)  # the checks on experts and gating network, from polymix_core
+        for i, e in enumerate(experts):
+            if e.scaling is not None:
+                raise ConfigurationError(
+                    f"experts[{i}]: expected an expert without input_bounds/output_shift/output_scale (a mixture "
+                    f"scales its inputs and outputs as a whole: pass them to MixtureOfExperts), received {e.scaling}"
+                )
+        scaling = Scaling.build(
+            layout.num_inputs,
+            layout.num_outputs,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )
         super().__init__()
         self.experts = nn.ModuleList(experts)
         self.gating_network = gating_network
         self._set_layout(layout)
+        self._scaling = scaling
 
     @classmethod
     def from_spec(cls, spec: MixtureSpec) -> MixtureOfExperts:
         """The mixture of ``spec``, its experts and gating network built from their specs."""
         from .._from_spec import build_surrogate
 
-        return cls([build_surrogate(e) for e in spec.experts], build_surrogate(spec.gating))
+        scaling = {} if spec.scaling is None else spec.scaling.fields()
+        return cls([build_surrogate(e) for e in spec.experts], build_surrogate(spec.gating), **scaling)
 
     def _set_layout(self, layout: MixtureLayout) -> None:
         """Store the layout; one batched call per batch of identical experts (index buffers follow ``.to()``)."""
@@ -188,6 +220,7 @@ class MixtureOfExperts(SurrogateModel):
             for k in ("num_inputs", "num_outputs", "num_experts", "param_slices", "_num_params"):
                 self.__dict__.pop(k, None)
             self._set_layout(_layout(list(self.experts), self.gating_network))
+            self._scaling = None
 
     @property
     def param_slices(self) -> list[tuple[int, int]]:
@@ -197,7 +230,25 @@ class MixtureOfExperts(SurrogateModel):
     @property
     def spec(self) -> MixtureSpec:
         """The ``polymix_core.MixtureSpec`` (built-in experts and gating network only)."""
-        return MixtureSpec(tuple(cast(Any, e).spec for e in self.experts), cast(Any, self.gating_network).spec)
+        scaling = {} if self._scaling is None else self._scaling.fields()
+        return MixtureSpec(
+            tuple(cast(Any, e).spec for e in self.experts), cast(Any, self.gating_network).spec, **scaling
+        )
+
+    @property
+    def scaling(self) -> Scaling | None:
+        """The mixture's input bounds and output scaling (``polymix_core.Scaling``), or ``None``."""
+        return self._scaling
+
+    def set_scaling(self, **fields: Any) -> None:
+        """Replace scaling fields in place (see ``SurrogateModel.set_scaling``); validated before anything changes."""
+        current = {} if self._scaling is None else self._scaling.fields()
+        unknown = sorted(set(fields) - {"input_bounds", "output_shift", "output_scale", "extrapolation"})
+        if unknown:
+            raise ConfigurationError(
+                f"fields: expected input_bounds, output_shift, output_scale or extrapolation, received {unknown}"
+            )
+        self._scaling = Scaling.build(self._layout.num_inputs, self._layout.num_outputs, **{**current, **fields})
 
     def num_params(self) -> int:
         """Total number of scalar parameters across all experts and gating network."""
@@ -214,7 +265,7 @@ class MixtureOfExperts(SurrogateModel):
             Tensor with shape ``(num_samples, num_experts, batch_size, num_outputs)``.
         """
         check_forward_args(x, params, self._layout.num_inputs, self._layout.num_params)
-        return self._expert_outputs(x, params)
+        return self._map_outputs(self._expert_outputs(self._map_inputs(x), params))
 
     def get_gating_weights(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """Compute the mixture weights produced by the gating network.
@@ -227,7 +278,7 @@ class MixtureOfExperts(SurrogateModel):
             Weights ``(num_samples, batch_size, num_experts)``.
         """
         check_forward_args(x, params, self._layout.num_inputs, self._layout.num_params)
-        return self._gating_weights(x, params)
+        return self._gating_weights(self._map_inputs(x), params)
 
     def forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         """Vectorized forward pass through all experts and the gating network.
@@ -241,9 +292,10 @@ class MixtureOfExperts(SurrogateModel):
             the expert ensemble prediction for each draw of ``params``.
         """
         check_forward_args(x, params, self._layout.num_inputs, self._layout.num_params)
+        x = self._map_inputs(x)
         experts = self._expert_outputs(x, params)  # (num_samples, num_experts, batch_size, num_outputs)
         weights = self._gating_weights(x, params)  # (num_samples, batch_size, num_experts)
-        return torch.einsum("sbe,sebo->sbo", weights, experts)
+        return self._map_outputs(torch.einsum("sbe,sebo->sbo", weights, experts))
 
     def _gating_weights(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         gating = self._layout.slices[-1]

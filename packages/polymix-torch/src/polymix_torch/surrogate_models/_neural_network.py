@@ -11,12 +11,12 @@ from polymix_core.defaults import DEPTH, NUM_OUTPUTS, WIDTH
 
 from .._activations import Activation, resolve_activation
 from .._validation import check_forward_args
-from ._base import SurrogateModel
+from ._base import SpecScaling, SurrogateModel
 
 __all__ = ["NeuralNetwork"]
 
 
-class NeuralNetwork(SurrogateModel):
+class NeuralNetwork(SpecScaling, SurrogateModel):
     """Neural network driven by sampled parameters.
 
     Hidden layers compute ``act(h @ W + b)``, the output layer ``h @ W + b``. The flat
@@ -46,6 +46,11 @@ class NeuralNetwork(SurrogateModel):
         width: int = WIDTH,
         depth: int = DEPTH,
         activation: Activation = F.relu,
+        *,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
     ) -> None:
         """Initialize the neural network architecture.
 
@@ -56,9 +61,24 @@ class NeuralNetwork(SurrogateModel):
             depth: Number of hidden layers (0 gives an affine map).
             activation: Callable applied after each hidden linear block, or a name from
                 ``polymix_core.ACTIVATIONS``.
+            input_bounds: ``None`` (pypolymix's behaviour) or one ``(low, high)`` per input: inputs are
+                mapped to ``[-1, 1]`` first, and inputs outside the bounds raise ``DomainError``.
+            output_shift: ``None`` or one value per output added to the outputs.
+            output_scale: ``None`` or one positive value per output multiplying the outputs (before the shift).
+            extrapolation: ``"error"`` or ``"warn"`` (warn once, then evaluate) for inputs outside the bounds.
         """
         act, act_name = resolve_activation(activation)
-        spec = MLPSpec(num_inputs, num_outputs, width, depth, act_name)  # validates the sizes
+        spec = MLPSpec(
+            num_inputs,
+            num_outputs,
+            width,
+            depth,
+            act_name,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )  # validates
         super().__init__()
         self.activation = act
         self._set_spec(spec)
@@ -115,9 +135,12 @@ class NeuralNetwork(SurrogateModel):
         Raises:
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
             PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
+            DomainError: inputs outside ``input_bounds`` (with ``extrapolation="error"``).
         """
         check_forward_args(x, params, self._spec.num_inputs, self._spec.num_params)
-        return self._forward(x, params)
+        if self._spec.scaling is None:
+            return self._forward(x, params)
+        return self._map_outputs(self._forward(self._map_inputs(x), params))
 
     def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         num_samples = params.shape[0]

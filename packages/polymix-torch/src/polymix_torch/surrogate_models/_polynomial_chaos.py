@@ -19,7 +19,7 @@ from polymix_core import (
 from polymix_core.defaults import DEGREE, NUM_OUTPUTS, Q
 
 from .._validation import check_forward_args, check_tensor
-from ._base import SurrogateModel
+from ._base import SpecScaling, SurrogateModel
 
 __all__ = ["PolynomialChaosExpansion", "legendre_polynomial_p"]
 
@@ -96,7 +96,7 @@ def legendre_polynomial_p(x: torch.Tensor, n: int) -> torch.Tensor:
     return legendre_columns(flat, n, xp=xp_torch)[:, n].reshape(x.shape)  # back to x's shape
 
 
-class PolynomialChaosExpansion(SurrogateModel):
+class PolynomialChaosExpansion(SpecScaling, SurrogateModel):
     """Polynomial chaos expansion with Legendre basis.
 
     The index set, its order and the gather table come from ``polymix_core.PCESpec``.
@@ -121,7 +121,18 @@ class PolynomialChaosExpansion(SurrogateModel):
     degree = SpecAttribute[int]()
     q = SpecAttribute[float]()
 
-    def __init__(self, num_inputs: int, num_outputs: int = NUM_OUTPUTS, degree: int = DEGREE, *, q: float = Q) -> None:
+    def __init__(
+        self,
+        num_inputs: int,
+        num_outputs: int = NUM_OUTPUTS,
+        degree: int = DEGREE,
+        *,
+        q: float = Q,
+        input_bounds: Any = None,
+        output_shift: Any = None,
+        output_scale: Any = None,
+        extrapolation: str = "error",
+    ) -> None:
         """Pre-compute the index set (a persistent buffer, as in pypolymix) and the gather table.
 
         Args:
@@ -129,8 +140,23 @@ class PolynomialChaosExpansion(SurrogateModel):
             num_outputs: Number of outputs.
             degree: Maximal total degree ``p``.
             q: Hyperbolic-cross exponent in ``(0, 1]``; ``1`` is the total-order set.
+            input_bounds: ``None`` (inputs already in ``[-1, 1]``, pypolymix's behaviour) or one
+                ``(low, high)`` per input, mapped to the Legendre domain ``[-1, 1]``; inputs outside
+                the bounds raise ``DomainError``.
+            output_shift: ``None`` or one value per output added to the outputs.
+            output_scale: ``None`` or one positive value per output multiplying the outputs (before the shift).
+            extrapolation: ``"error"`` or ``"warn"`` (warn once, then evaluate) for inputs outside the bounds.
         """
-        spec = PCESpec(num_inputs, num_outputs, degree, q)  # validates
+        spec = PCESpec(
+            num_inputs,
+            num_outputs,
+            degree,
+            q,
+            input_bounds=input_bounds,
+            output_shift=output_shift,
+            output_scale=output_scale,
+            extrapolation=extrapolation,
+        )  # validates
         super().__init__()
         self.register_buffer("multi_indices", torch.tensor(spec.multi_indices, dtype=torch.long))
         self._set_spec(spec)
@@ -169,10 +195,10 @@ class PolynomialChaosExpansion(SurrogateModel):
         return self._spec.num_params
 
     def basis(self, x: torch.Tensor) -> torch.Tensor:
-        """Basis matrix ``(batch_size, num_terms)`` at ``x (batch_size, num_inputs)``."""
+        """Basis matrix ``(batch_size, num_terms)`` at ``x (batch_size, num_inputs)`` (mapped from ``input_bounds``)."""
         # The shared array-API basis of polymix_core, fed this module's index buffer (already on x's device).
         return pce_basis(
-            x, self._spec.multi_indices, self._gather, xp=xp_torch, degree=self._spec.degree
+            self._map_inputs(x), self._spec.multi_indices, self._gather, xp=xp_torch, degree=self._spec.degree
         )  # (batch_size, num_terms)
 
     def _basis_of(self, x: torch.Tensor) -> torch.Tensor:
@@ -224,9 +250,11 @@ class PolynomialChaosExpansion(SurrogateModel):
         Raises:
             ShapeError: ``x`` or ``params`` has the wrong rank or width.
             PolymixTypeError: not floating-point tensors, or their dtypes or devices differ.
+            DomainError: inputs outside ``input_bounds`` (with ``extrapolation="error"``).
         """
         check_forward_args(x, params, self._spec.num_inputs, self._spec.num_params)
-        return self._forward(x, params)
+        y = self._forward(x, params)  # inputs are mapped (and checked) with the cached basis
+        return y if self._spec.scaling is None else self._map_outputs(y)
 
     def _forward(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
         num_samples, batch_size = params.shape[0], x.shape[0]
