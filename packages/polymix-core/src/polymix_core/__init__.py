@@ -83,6 +83,15 @@ from ._resources import (
     physical_memory_bytes as physical_memory_bytes,
     sampling_arrays as sampling_arrays,
 )
+from ._sobol import (
+    pce_mean_variance as pce_mean_variance,
+    pce_sobol_closed as pce_sobol_closed,
+    pce_sobol_first_order as pce_sobol_first_order,
+    pce_sobol_interaction as pce_sobol_interaction,
+    pce_sobol_total as pce_sobol_total,
+    pce_term_norms as pce_term_norms,
+    pce_to_full_coefficients as pce_to_full_coefficients,
+)
 from ._spec_views import SpecAttribute as SpecAttribute
 from ._surrogate_specs import (
     ACTIVATIONS as ACTIVATIONS,
@@ -184,6 +193,13 @@ __all__ = [
     "num_hyperbolic_cross_terms",
     "num_total_order_terms",
     "pce_basis",
+    "pce_mean_variance",
+    "pce_sobol_closed",
+    "pce_sobol_first_order",
+    "pce_sobol_interaction",
+    "pce_sobol_total",
+    "pce_term_norms",
+    "pce_to_full_coefficients",
     "physical_memory_bytes",
     "positive_from_raw",
     "prior_spec_from_dict",
