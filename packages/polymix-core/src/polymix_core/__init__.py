@@ -83,6 +83,12 @@ from ._resources import (
     physical_memory_bytes as physical_memory_bytes,
     sampling_arrays as sampling_arrays,
 )
+from ._saltelli import (
+    SaltelliDesign as SaltelliDesign,
+    SaltelliIndices as SaltelliIndices,
+    saltelli_design as saltelli_design,
+    saltelli_indices as saltelli_indices,
+)
 from ._sobol import (
     pce_mean_variance as pce_mean_variance,
     pce_sobol_closed as pce_sobol_closed,
@@ -164,6 +170,8 @@ __all__ = [
     "PolymixValueError",
     "PriorSpec",
     "ResourceLimitError",
+    "SaltelliDesign",
+    "SaltelliIndices",
     "ShapeError",
     "SpecAttribute",
     "SurrogateSpec",
@@ -207,6 +215,8 @@ __all__ = [
     "read_checkpoint",
     "reference",
     "sampling_arrays",
+    "saltelli_design",
+    "saltelli_indices",
     "softplus",
     "surrogate_spec_from_dict",
     "total_order_indices",
