@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import defaults as defaults
+from ._bayes_linear import LinearPosterior as LinearPosterior, bayesian_linear_regression as bayesian_linear_regression
 from ._builders import backend_class as backend_class
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
@@ -157,6 +158,7 @@ __all__ = [
     "InitialValue",
     "LangevinGroupSpec",
     "LaplacePriorSpec",
+    "LinearPosterior",
     "LowRankGaussianGroupSpec",
     "MLPSpec",
     "MixtureLayout",
@@ -179,6 +181,7 @@ __all__ = [
     "backend_class",
     "available_memory_bytes",
     "basis_gather_indices",
+    "bayesian_linear_regression",
     "check_group_total",
     "check_input_shape",
     "check_memory",
