@@ -141,6 +141,8 @@ def _check_coefficients(spec: Any, coefficients: Any, xp: Any, tables: _Tables) 
 
 def _as_native(table: np.ndarray, like: Any, xp: Any) -> Any:
     """A numpy table as an array of ``like``'s namespace, dtype and device."""
+    if not table.flags.writeable:  # torch warns on read-only numpy memory it might share
+        table = np.array(table)
     return xp.asarray(table, dtype=like.dtype, device=array_device(like))
 
 
