@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import defaults as defaults
+from ._bayes_linear import LinearPosterior as LinearPosterior, bayesian_linear_regression as bayesian_linear_regression
 from ._builders import backend_class as backend_class
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
@@ -86,6 +87,21 @@ from ._resources import (
     physical_memory_bytes as physical_memory_bytes,
     sampling_arrays as sampling_arrays,
 )
+from ._saltelli import (
+    SaltelliDesign as SaltelliDesign,
+    SaltelliIndices as SaltelliIndices,
+    saltelli_design as saltelli_design,
+    saltelli_indices as saltelli_indices,
+)
+from ._sobol import (
+    pce_mean_variance as pce_mean_variance,
+    pce_sobol_closed as pce_sobol_closed,
+    pce_sobol_first_order as pce_sobol_first_order,
+    pce_sobol_interaction as pce_sobol_interaction,
+    pce_sobol_total as pce_sobol_total,
+    pce_term_norms as pce_term_norms,
+    pce_to_full_coefficients as pce_to_full_coefficients,
+)
 from ._scaling import (
     BOUNDS_RTOL as BOUNDS_RTOL,
     EXTRAPOLATION_MODES as EXTRAPOLATION_MODES,
@@ -156,6 +172,7 @@ __all__ = [
     "InitialValue",
     "LangevinGroupSpec",
     "LaplacePriorSpec",
+    "LinearPosterior",
     "LowRankGaussianGroupSpec",
     "MLPSpec",
     "MixtureLayout",
@@ -170,6 +187,8 @@ __all__ = [
     "PolymixWarning",
     "PriorSpec",
     "ResourceLimitError",
+    "SaltelliDesign",
+    "SaltelliIndices",
     "Scaling",
     "ShapeError",
     "SpecAttribute",
@@ -178,6 +197,7 @@ __all__ = [
     "backend_class",
     "available_memory_bytes",
     "basis_gather_indices",
+    "bayesian_linear_regression",
     "check_group_total",
     "check_input_bounds",
     "check_input_shape",
@@ -202,6 +222,13 @@ __all__ = [
     "num_hyperbolic_cross_terms",
     "num_total_order_terms",
     "pce_basis",
+    "pce_mean_variance",
+    "pce_sobol_closed",
+    "pce_sobol_first_order",
+    "pce_sobol_interaction",
+    "pce_sobol_total",
+    "pce_term_norms",
+    "pce_to_full_coefficients",
     "physical_memory_bytes",
     "positive_from_raw",
     "prior_spec_from_dict",
@@ -209,6 +236,8 @@ __all__ = [
     "read_checkpoint",
     "reference",
     "sampling_arrays",
+    "saltelli_design",
+    "saltelli_indices",
     "softplus",
     "surrogate_spec_from_dict",
     "total_order_indices",
