@@ -64,6 +64,7 @@ from ._legendre import (
     legendre_table as legendre_table,
     pce_basis as pce_basis,
 )
+from ._prediction import Prediction as Prediction
 from ._prior_specs import (
     PRIOR_CLASSES as PRIOR_CLASSES,
     GaussianPriorSpec as GaussianPriorSpec,
@@ -153,6 +154,7 @@ __all__ = [
     "PolymixError",
     "PolymixTypeError",
     "PolymixValueError",
+    "Prediction",
     "PriorSpec",
     "ResourceLimitError",
     "ShapeError",
