@@ -9,7 +9,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from . import defaults as defaults
+from . import defaults as defaults, metrics as metrics
 from ._builders import backend_class as backend_class
 from ._checkpoint import (
     CHECKPOINT_FORMAT as CHECKPOINT_FORMAT,
@@ -182,6 +182,7 @@ __all__ = [
     "langevin_spec_for",
     "legendre_columns",
     "legendre_table",
+    "metrics",
     "model_arrays",
     "num_hyperbolic_cross_terms",
     "num_total_order_terms",
