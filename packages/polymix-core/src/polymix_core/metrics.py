@@ -77,11 +77,13 @@ def _covered(prediction: Prediction, y: Any, levels: list[float]) -> Any:
     return (y >= bounds[0::2, ...]) & (y <= bounds[1::2, ...])
 
 
-def _coverage_fractions(prediction: Prediction, y: Any, levels: list[float]) -> Any:
-    """``(len(levels),)`` fractions of points and outputs inside each central interval."""
+def _coverage_fractions(prediction: Prediction, y: Any, levels: list[float]) -> list[float]:
+    """Fractions of points and outputs inside each central interval (exact counts over their number)."""
     xp = prediction.xp
-    inside = xp.astype(_covered(prediction, y, levels), y.dtype)
-    return xp.mean(xp.reshape(inside, (len(levels), -1)), axis=1)
+    inside = xp.astype(_covered(prediction, y, levels), xp.int32)  # (len(levels), batch_size, num_outputs)
+    counts = xp.sum(xp.reshape(inside, (len(levels), -1)), axis=1)
+    total = prediction.batch_size * prediction.num_outputs
+    return [int(counts[i]) / total for i in range(len(levels))]
 
 
 def rmse(prediction: Any, y: Any) -> float:
@@ -224,7 +226,7 @@ def coverage(prediction: Any, y: Any, level: float) -> float:
         0.5
     """
     prediction, y = _prepare(prediction, y)
-    return float(_coverage_fractions(prediction, y, [check_level("level", level)])[0])
+    return _coverage_fractions(prediction, y, [check_level("level", level)])[0]
 
 
 def coverages(prediction: Any, y: Any, levels: Any = _LEVELS) -> dict[float, float]:
@@ -247,7 +249,7 @@ def coverages(prediction: Any, y: Any, levels: Any = _LEVELS) -> dict[float, flo
     prediction, y = _prepare(prediction, y)
     values = _levels(levels)
     fractions = _coverage_fractions(prediction, y, values)
-    return {level: float(fractions[i]) for i, level in enumerate(values)}
+    return dict(zip(values, fractions))
 
 
 def pit(prediction: Any, y: Any) -> Any:
@@ -292,7 +294,8 @@ def calibration_curve(prediction: Any, y: Any, levels: Any = CALIBRATION_LEVELS)
     values = _levels(levels)
     xp = prediction.xp
     nominal = xp.asarray(values, dtype=y.dtype, device=_device(y))
-    return nominal, _coverage_fractions(prediction, y, values)
+    observed = xp.asarray(_coverage_fractions(prediction, y, values), dtype=y.dtype, device=_device(y))
+    return nominal, observed
 
 
 def calibration_error(prediction: Any, y: Any, levels: Any = CALIBRATION_LEVELS) -> float:
@@ -315,7 +318,7 @@ def calibration_error(prediction: Any, y: Any, levels: Any = CALIBRATION_LEVELS)
     prediction, y = _prepare(prediction, y)
     values = _levels(levels)
     fractions = _coverage_fractions(prediction, y, values)
-    return sum(abs(a - float(fractions[i])) for i, a in enumerate(values)) / len(values)
+    return sum(abs(a - fraction) for a, fraction in zip(values, fractions)) / len(values)
 
 
 def sharpness(prediction: Any, level: float = 0.9) -> float:
@@ -371,7 +374,7 @@ def evaluate(prediction: Any, y: Any, levels: Any = _LEVELS) -> dict[str, float]
         "crps": crps(prediction, y),
     }
     fractions = _coverage_fractions(prediction, y, values)
-    result.update({_coverage_key(level): float(fractions[i]) for i, level in enumerate(values)})
+    result.update({_coverage_key(level): fraction for level, fraction in zip(values, fractions)})
     result["calibration_error"] = calibration_error(prediction, y)
     result["sharpness_90"] = sharpness(prediction, 0.9)
     return result
