@@ -9,7 +9,7 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from . import defaults as defaults
+from . import defaults as defaults, metrics as metrics
 from ._bayes_linear import LinearPosterior as LinearPosterior, bayesian_linear_regression as bayesian_linear_regression
 from ._builders import backend_class as backend_class
 from ._checkpoint import (
@@ -68,6 +68,7 @@ from ._legendre import (
     legendre_table as legendre_table,
     pce_basis as pce_basis,
 )
+from ._prediction import Prediction as Prediction
 from ._prior_specs import (
     PRIOR_CLASSES as PRIOR_CLASSES,
     GaussianPriorSpec as GaussianPriorSpec,
@@ -185,6 +186,7 @@ __all__ = [
     "PolymixTypeError",
     "PolymixValueError",
     "PolymixWarning",
+    "Prediction",
     "PriorSpec",
     "ResourceLimitError",
     "SaltelliDesign",
@@ -218,6 +220,7 @@ __all__ = [
     "langevin_spec_for",
     "legendre_columns",
     "legendre_table",
+    "metrics",
     "model_arrays",
     "num_hyperbolic_cross_terms",
     "num_total_order_terms",
