@@ -107,9 +107,7 @@ def test_seed_signatures_and_defaults() -> None:
     assert nn_defaults["activation"] is __import__("torch").nn.functional.relu
     pce = _defaults(sm.PolynomialChaosExpansion)
     assert (pce["num_outputs"], pce["degree"]) == (1, 3)
-    positional = [
-        k for k, p in inspect.signature(sm.MixtureOfExperts).parameters.items() if p.kind != p.KEYWORD_ONLY
-    ]
+    positional = [k for k, p in inspect.signature(sm.MixtureOfExperts).parameters.items() if p.kind != p.KEYWORD_ONLY]
     assert positional == ["experts", "gating_network"]
     scaling = {"input_bounds": None, "output_shift": None, "output_scale": None, "extrapolation": "error"}
     for cls in (sm.NeuralNetwork, sm.PolynomialChaosExpansion, sm.MixtureOfExperts):

@@ -94,6 +94,13 @@ from ._saltelli import (
     saltelli_design as saltelli_design,
     saltelli_indices as saltelli_indices,
 )
+from ._scaling import (
+    BOUNDS_RTOL as BOUNDS_RTOL,
+    EXTRAPOLATION_MODES as EXTRAPOLATION_MODES,
+    Scaling as Scaling,
+    check_input_bounds as check_input_bounds,
+    check_output_affine as check_output_affine,
+)
 from ._sobol import (
     pce_mean_variance as pce_mean_variance,
     pce_sobol_closed as pce_sobol_closed,
@@ -102,13 +109,6 @@ from ._sobol import (
     pce_sobol_total as pce_sobol_total,
     pce_term_norms as pce_term_norms,
     pce_to_full_coefficients as pce_to_full_coefficients,
-)
-from ._scaling import (
-    BOUNDS_RTOL as BOUNDS_RTOL,
-    EXTRAPOLATION_MODES as EXTRAPOLATION_MODES,
-    Scaling as Scaling,
-    check_input_bounds as check_input_bounds,
-    check_output_affine as check_output_affine,
 )
 from ._spec_views import SpecAttribute as SpecAttribute
 from ._surrogate_specs import (
